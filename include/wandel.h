@@ -1,0 +1,233 @@
+/* wandel.h: the public interface of wandel, a system-dynamics simulator.
+ *
+ * Pipeline: a Vensim .mdl model is loaded (wd_model), compiled once into an
+ * immutable program (wd_program) that any number of runs (wd_run, one per
+ * thread) share; a run is integrated with a fixed-step or GSL method and its
+ * saved time series are written to HDF5 or TSV/CSV. A scenario file
+ * (wd_scenario, libconfig) selects the model, overrides constants or drives
+ * variables with time series, and sets time, solver and output.
+ *
+ * Conventions: every function that can fail returns wd_status (0 = WD_OK);
+ * problems in user input are collected in a wd_diags as
+ * "file:line:col: error: message" with the source line; the library never
+ * exits or aborts; every *_free accepts NULL.
+ */
+#ifndef WANDEL_H
+#define WANDEL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WD_VERSION "0.1.0"
+
+/* Vensim's :NA: (not available): -2^109, a finite number so that
+ * `x = :NA:` can be tested. */
+#define WD_NA (-6.490371073168535e32)
+
+/* ---- status ------------------------------------------------------------- */
+typedef enum wd_status {
+    WD_OK = 0,
+    WD_E_NOMEM,       /* out of memory */
+    WD_E_IO,          /* a file could not be read or written */
+    WD_E_SYNTAX,      /* malformed model or scenario text */
+    WD_E_SEMANTIC,    /* inconsistent model: unknown name, loop, bad arguments */
+    WD_E_UNSUPPORTED, /* a construct wandel does not support */
+    WD_E_ARG,         /* bad argument: unknown name, out-of-range value */
+    WD_E_LIMIT,       /* a documented resource limit was exceeded */
+    WD_E_NUMERIC,     /* a run produced a non-finite value */
+    WD_E_SOLVER,      /* the ODE solver failed */
+    WD_E_INTERRUPTED  /* the run was stopped on request */
+} wd_status;
+
+const char *wd_status_string(wd_status s);
+
+/* ---- diagnostics ----------------------------------------------------------- */
+typedef enum wd_severity { WD_NOTE = 0, WD_WARNING = 1, WD_ERROR = 2 } wd_severity;
+typedef struct wd_diags wd_diags;
+
+wd_diags *wd_diags_new(void);
+void wd_diags_free(wd_diags *d);
+size_t wd_diags_count(const wd_diags *d, wd_severity at_least);
+/* Prints every message: "file:line:col: severity: text", the source line and a
+ * caret under the column. */
+void wd_diags_print(const wd_diags *d, FILE *out);
+/* All messages as one string, as wd_diags_print would print them (owned by d,
+ * valid until the next call on d). */
+const char *wd_diags_text(wd_diags *d);
+void wd_diags_clear(wd_diags *d);
+
+/* ---- models --------------------------------------------------------------- */
+typedef struct wd_model wd_model;
+
+/* Reads and checks a Vensim .mdl file. On WD_E_SYNTAX / WD_E_SEMANTIC /
+ * WD_E_UNSUPPORTED the reasons are in diags and *out is NULL. */
+wd_status wd_model_load(const char *path, wd_diags *diags, wd_model **out);
+/* Same from text; `path` names it in messages and anchors relative data files. */
+wd_status wd_model_from_string(const char *text, const char *path, wd_diags *diags,
+                               wd_model **out);
+void wd_model_free(wd_model *m);
+const char *wd_model_path(const wd_model *m);
+const char *wd_model_sha256(const wd_model *m); /* of the file's bytes */
+
+/* Integration methods. WD_METHOD_DEFAULT means: the method the model declares. */
+typedef enum wd_method {
+    WD_METHOD_DEFAULT = 0,
+    WD_EULER,
+    WD_RK2,
+    WD_RK4,
+    WD_RKF45,
+    WD_RKCK,
+    WD_RK8PD,
+    WD_MSBDF,
+    WD_RK4IMP
+} wd_method;
+const char *wd_method_name(wd_method m);
+/* Parses "euler", "rk4", ...; returns WD_METHOD_DEFAULT for an unknown name. */
+wd_method wd_method_parse(const char *name);
+wd_method wd_model_method(const wd_model *m);
+
+/* Introspection for `wandel info`. */
+typedef struct wd_var_info {
+    const char *name;       /* as written in the model */
+    const char *kind;       /* "stock", "flow/auxiliary", "constant", "lookup", "data", ... */
+    const char *units;      /* "" when none */
+    const char *doc;        /* "" when none */
+    const char *file;       /* where defined */
+    int line;
+    size_t ndims;
+    const char *const *dims;  /* subscript range names */
+    size_t ndeps;
+    const char *const *deps;  /* names this variable's equations read */
+} wd_var_info;
+size_t wd_model_var_count(const wd_model *m);
+/* i in [0, wd_model_var_count); pointers stay valid while m lives. */
+void wd_model_var(const wd_model *m, size_t i, wd_var_info *info);
+
+typedef struct wd_dim_info {
+    const char *name;
+    size_t nelems;
+    const char *const *elems;
+    const char *parent; /* the range this is a subrange of, or NULL */
+} wd_dim_info;
+size_t wd_model_dim_count(const wd_model *m);
+void wd_model_dim(const wd_model *m, size_t i, wd_dim_info *info);
+
+/* ---- programs ---------------------------------------------------------------- */
+typedef struct wd_program wd_program;
+
+/* Names of variables whose equations a run replaces by inputs (a value or a
+ * time series given per run, see wd_run_set_series). Each name is a variable or
+ * one element of one, "carbon price" or "jobs[Ruhr,Mining]". */
+typedef struct wd_compile_opts {
+    const char *const *inputs;
+    size_t ninputs;
+} wd_compile_opts;
+
+wd_status wd_program_compile(const wd_model *m, const wd_compile_opts *opts, wd_diags *diags,
+                             wd_program **out);
+void wd_program_free(wd_program *p);
+/* Writes the disassembly of every code segment, one instruction a line. */
+void wd_program_disasm(const wd_program *p, FILE *out);
+const wd_model *wd_program_model(const wd_program *p);
+
+/* ---- runs ---------------------------------------------------------------------- */
+typedef struct wd_run wd_run;
+
+typedef struct wd_run_opts {
+    wd_method method;  /* WD_METHOD_DEFAULT: the model's */
+    double rtol, atol; /* adaptive methods; 0 = defaults 1e-6, 1e-6 */
+    double hmax;       /* largest adaptive step; 0 = TIME STEP... no limit */
+    /* Overrides of the model's control variables; NaN = keep the model's. */
+    double initial_time, final_time, time_step, saveper;
+    unsigned long seed; /* for random functions */
+} wd_run_opts;
+void wd_run_opts_init(wd_run_opts *o); /* defaults as documented above */
+
+wd_status wd_run_new(const wd_program *p, wd_run **out);
+void wd_run_free(wd_run *r);
+
+/* Sets a constant (or one element of an array constant, "x[a,b]"), or a
+ * compile-time input, to a value for this run. A name that is neither gives
+ * WD_E_ARG with the nearest known names in diags. */
+wd_status wd_run_set(wd_run *r, const char *name, double value, wd_diags *diags);
+/* Drives a compile-time input with a time series. interp: 0 linear, 1 step
+ * (the value holds until the next point). Times must increase strictly. */
+wd_status wd_run_set_series(wd_run *r, const char *name, size_t npoints, const double *times,
+                            const double *values, int interp, wd_diags *diags);
+
+/* Integrates from the initial to the final time and keeps every save point.
+ * On WD_E_NUMERIC / WD_E_SOLVER the points saved before the fault are kept
+ * and wd_run_complete() is 0. */
+wd_status wd_run_exec(wd_run *r, const wd_run_opts *opts, wd_diags *diags);
+int wd_run_complete(const wd_run *r);
+wd_method wd_run_method(const wd_run *r);
+size_t wd_run_rhs_evals(const wd_run *r);
+
+/* Saved results: nsaved rows at times wd_run_times(); one column per saved
+ * scalar (each element of an array is a column). */
+size_t wd_run_nsaved(const wd_run *r);
+const double *wd_run_times(const wd_run *r);
+size_t wd_run_ncols(const wd_run *r);
+const char *wd_run_col_name(const wd_run *r, size_t col); /* "x" or "x[a,b]" */
+/* Column index of a name (variable or element), or (size_t)-1. */
+size_t wd_run_col_find(const wd_run *r, const char *name);
+double wd_run_value(const wd_run *r, size_t save, size_t col);
+
+/* ---- output ----------------------------------------------------------------------- */
+/* Variable selection for writers: NULL or empty = every variable. */
+typedef struct wd_output_opts {
+    const char *const *vars;
+    size_t nvars;
+    const char *scenario_text; /* recorded in HDF5 root attributes; may be NULL */
+    const char *scenario_path;
+} wd_output_opts;
+
+/* ---- scenarios --------------------------------------------------------------- */
+/* A scenario: a model plus settings from libconfig files layered with
+ * `extends` (see docs/scenarios.md), or plain command-line settings. */
+typedef struct wd_scenario wd_scenario;
+
+wd_status wd_scenario_load(const char *path, wd_diags *diags, wd_scenario **out);
+/* A scenario with no file: runs model_path with its own settings. */
+wd_status wd_scenario_for_model(const char *model_path, wd_scenario **out);
+void wd_scenario_free(wd_scenario *s);
+/* Adds "NAME=VALUE" as a setting (later ones win), as `--set` does. */
+wd_status wd_scenario_set(wd_scenario *s, const char *assignment, wd_diags *diags);
+const char *wd_scenario_name(const wd_scenario *s);
+const char *wd_scenario_path(const wd_scenario *s);   /* NULL without a file */
+const char *wd_scenario_text(const wd_scenario *s);   /* NULL without a file */
+const char *wd_scenario_model(const wd_scenario *s);  /* resolved model path or NULL */
+
+/* Loads the scenario's model, compiles it (variables the scenario drives
+ * with series or replaces become inputs), creates a run holding the
+ * scenario's values, and fills opts from its time, solver and seed (fields
+ * the scenario leaves unset keep their values in opts). Errors name the
+ * scenario file and line. The caller frees run, program and model. */
+wd_status wd_scenario_prepare(const wd_scenario *s, wd_diags *diags, wd_model **model,
+                              wd_program **program, wd_run **run, wd_run_opts *opts);
+/* The scenario's output settings: file (NULL = none), format (NULL =
+ * from the file name) and variable selection. */
+void wd_scenario_output(const wd_scenario *s, const char **file, const char **format,
+                        wd_output_opts *o);
+
+/* TSV/CSV in the conformance-suite layout: Time, then one column per variable
+ * element; sep is '\t' or ','. */
+wd_status wd_write_table(const wd_run *r, const wd_output_opts *o, FILE *out, char sep,
+                         wd_diags *diags);
+/* The same to a file, written to a temporary name beside `path` and renamed
+ * when complete, so the file appears whole or not at all. */
+wd_status wd_write_table_file(const wd_run *r, const wd_output_opts *o, const char *path, char sep,
+                              wd_diags *diags);
+/* HDF5: written to a temporary name beside `path`, fsynced, then renamed, so
+ * the file appears whole or not at all. */
+wd_status wd_write_hdf5(const wd_run *r, const wd_output_opts *o, const char *path,
+                        wd_diags *diags);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,188 @@
+/* model_api.c: the public face of models and programs (wandel.h): loading,
+ * introspection for `wandel info`, compiling with run inputs, disassembly.
+ */
+#include "program.h"
+
+#include <errno.h>
+#include <string.h>
+
+wd_status compile_program(const wd_model *m, wd_diags *d, wd_program **out);
+
+static wd_status load_text(char *text, size_t len, const char *path, const char *const *inputs, size_t ninputs,
+                           wd_diags *diags, wd_model **out)
+{
+    *out = NULL;
+    size_t before = wd_diags_count(diags, WD_ERROR);
+    mdl_file *f = mdl_parse(text, len, path, diags);
+    if (!f)
+        return WD_E_NOMEM;
+    if (wd_diags_count(diags, WD_ERROR) > before) {
+        mdl_file_free(f);
+        return WD_E_SYNTAX;
+    }
+    return sema_build(f, path, inputs, ninputs, diags, out);
+}
+
+wd_status wd_model_load(const char *path, wd_diags *diags, wd_model **out)
+{
+    *out = NULL;
+    size_t len;
+    char *text = wd_read_file(path, &len);
+    if (!text) {
+        wd_diag_add(diags, WD_ERROR, (wd_loc){path, 0, 0}, NULL, "cannot read model: %s", strerror(errno));
+        return WD_E_IO;
+    }
+    return load_text(text, len, path, NULL, 0, diags, out);
+}
+
+wd_status wd_model_from_string(const char *text, const char *path, wd_diags *diags, wd_model **out)
+{
+    char *copy = wd_xstrdup(text);
+    if (!copy)
+        return WD_E_NOMEM;
+    return load_text(copy, strlen(copy), path ? path : "<string>", NULL, 0, diags, out);
+}
+
+const char *wd_model_path(const wd_model *m) { return m->path; }
+const char *wd_model_sha256(const wd_model *m) { return m->sha256; }
+wd_method wd_model_method(const wd_model *m) { return m->method; }
+
+static const char *kind_name(const wd_model *m, const var_t *v)
+{
+    if (v->control)
+        return "control";
+    switch (v->kind) {
+    case VK_AUX: {
+        bool data = false;
+        for (size_t j = 0; j < v->neqns; j++)
+            data |= m->eqns.v[v->eqns[j]].kind == EK_INPUT;
+        return data ? "input" : "auxiliary";
+    }
+    case VK_STOCK: return "stock";
+    case VK_CONST: return "constant";
+    case VK_LOOKUP: return "lookup";
+    case VK_DATA: return "data";
+    default: return "internal";
+    }
+}
+
+/* Visible variables in model order (hidden ones are skipped). */
+static size_t visible_index(const wd_model *m, size_t i)
+{
+    for (size_t v = 0; v < m->vars.n; v++) {
+        if (m->vars.v[v].hidden)
+            continue;
+        if (i-- == 0)
+            return v;
+    }
+    return SIZE_MAX;
+}
+
+size_t wd_model_var_count(const wd_model *m)
+{
+    size_t n = 0;
+    for (size_t v = 0; v < m->vars.n; v++)
+        n += !m->vars.v[v].hidden;
+    return n;
+}
+
+static bool build_name_lists(wd_model *m)
+{
+    if (m->dim_name_lists)
+        return true;
+    const char ***dl = wd_xcalloc(m->vars.n + 1, sizeof(char **));
+    const char ***pl = wd_xcalloc(m->vars.n + 1, sizeof(char **));
+    if (!dl || !pl) {
+        wd_xfree(dl);
+        wd_xfree(pl);
+        return false;
+    }
+    for (size_t v = 0; v < m->vars.n; v++) {
+        const var_t *vv = &m->vars.v[v];
+        dl[v] = wd_arena_alloc(m->arena, ((size_t)vv->ndims + 1) * sizeof(char *));
+        pl[v] = wd_arena_alloc(m->arena, (vv->ndeps + 1) * sizeof(char *));
+        if (!dl[v] || !pl[v])
+            continue;
+        for (int d = 0; d < vv->ndims; d++)
+            dl[v][d] = m->dims.v[vv->dims[d]].raw;
+        for (size_t k = 0; k < vv->ndeps; k++)
+            pl[v][k] = m->vars.v[vv->deps[k]].raw;
+    }
+    m->dim_name_lists = dl;
+    m->dep_name_lists = pl;
+    return true;
+}
+
+void wd_model_var(const wd_model *cm, size_t i, wd_var_info *info)
+{
+    wd_model *m = (wd_model *)cm; /* name lists are a cache */
+    memset(info, 0, sizeof *info);
+    size_t v = visible_index(m, i);
+    if (v == SIZE_MAX)
+        return;
+    const var_t *vv = &m->vars.v[v];
+    bool lists = build_name_lists(m);
+    info->name = vv->raw;
+    info->kind = kind_name(m, vv);
+    info->units = vv->units ? vv->units : "";
+    info->doc = vv->doc ? vv->doc : "";
+    info->file = vv->loc.file ? vv->loc.file : m->path;
+    info->line = vv->loc.line;
+    info->ndims = lists ? (size_t)vv->ndims : 0;
+    info->dims = lists ? m->dim_name_lists[v] : NULL;
+    info->ndeps = lists ? vv->ndeps : 0;
+    info->deps = lists ? m->dep_name_lists[v] : NULL;
+}
+
+size_t wd_model_dim_count(const wd_model *m) { return m->dims.n; }
+
+void wd_model_dim(const wd_model *m, size_t i, wd_dim_info *info)
+{
+    memset(info, 0, sizeof *info);
+    if (i >= m->dims.n)
+        return;
+    const dim_t *d = &m->dims.v[i];
+    info->name = d->raw;
+    info->nelems = d->n;
+    /* element names: a per-dim array in the arena, built on demand */
+    const char **names = wd_arena_alloc(m->arena, (d->n + 1) * sizeof(char *));
+    if (names)
+        for (size_t k = 0; k < d->n; k++)
+            names[k] = m->elems.v[d->elems[k]].raw;
+    info->elems = names;
+    info->parent = d->parent >= 0 ? m->dims.v[d->parent].raw : NULL;
+}
+
+wd_status wd_program_compile(const wd_model *m, const wd_compile_opts *opts, wd_diags *diags, wd_program **out)
+{
+    *out = NULL;
+    if (!opts || opts->ninputs == 0)
+        return compile_program(m, diags, out);
+    /* Inputs change equations: analyse a private copy of the model. */
+    char *text = wd_xstrndup(m->file->text, m->file->len);
+    if (!text)
+        return WD_E_NOMEM;
+    wd_model *mine;
+    wd_status st = load_text(text, m->file->len, m->path, opts->inputs, opts->ninputs, diags, &mine);
+    if (st != WD_OK)
+        return st;
+    st = compile_program(mine, diags, out);
+    if (st != WD_OK) {
+        wd_model_free(mine);
+        return st;
+    }
+    (*out)->owns_model = true;
+    return WD_OK;
+}
+
+const wd_model *wd_program_model(const wd_program *p) { return p->model; }
+
+void wd_program_disasm(const wd_program *p, FILE *out)
+{
+    fprintf(out, "; %zu values: %zu stocks from slot %zu, derivatives from %zu, constants from %zu, temporaries from %zu\n",
+            p->nslots, p->nstates, p->state_first, p->deriv_first, p->const_first, p->temp_first);
+    vm_disasm(p, &p->init, "init (once, at the initial time)", out);
+    vm_disasm(p, &p->rhs, "rhs (every rate evaluation)", out);
+    vm_disasm(p, &p->out, "out (at save points only)", out);
+    vm_disasm(p, &p->update, "update (after each time step)", out);
+}
