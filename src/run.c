@@ -470,7 +470,8 @@ double *run_breakpoints(wd_run *r, size_t *n)
         for (size_t j = 0; r->inputs.s[i].set && j < r->inputs.s[i].n; j++)
             ADD(r->inputs.s[i].t[j]);
 #undef ADD
-    qsort(out.v, out.n, sizeof(double), cmp_double);
+    if (out.n)
+        qsort(out.v, out.n, sizeof(double), cmp_double);
     size_t k = 0;
     for (size_t i = 0; i < out.n; i++)
         if (k == 0 || out.v[i] > out.v[k - 1])

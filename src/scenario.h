@@ -6,6 +6,15 @@
  * the file that names them, and keeps for every setting the file and line it
  * came from so that later stages (which know the model) can report "unknown
  * variable" at the right place. It knows nothing about models.
+ *
+ * Merging, in short (scenario.c has the details): each file is applied once
+ * (a file reached again through another path is skipped; reached again while
+ * loading is a cycle, an error); model and seed are replaced by a later
+ * layer; time, solver and output field by field (output.vars as one list);
+ * set entries by variable, compared like Vensim names (case, spaces and
+ * underscores do not matter, in the name and in each subscript element); name
+ * comes from the top file only. The top-level groups sweep, calibrate and
+ * compare are accepted and ignored (reserved for later features).
  */
 #ifndef WD_SCENARIO_H
 #define WD_SCENARIO_H
@@ -15,8 +24,9 @@
 #include <stddef.h>
 
 typedef struct scn_src {
-    const char *file; /* owned by the scenario (paths list) */
-    int line;
+    const char *file; /* an entry of wd_scenario.files, or the static string
+                         "--set" for entries from scn_add_set */
+    int line;         /* 0 when unknown (--set) */
 } scn_src;
 
 typedef enum scn_interp { SCN_LINEAR = 0, SCN_STEP = 1 } scn_interp;
@@ -24,7 +34,7 @@ typedef enum scn_interp { SCN_LINEAR = 0, SCN_STEP = 1 } scn_interp;
 /* One entry of `set`: a constant value or a time series of points. */
 typedef struct scn_set {
     char *var;          /* as written: "carbon price", "jobs[Ruhr,Mining]" */
-    scn_src src;
+    scn_src src;        /* the line of its var (of the layer that won) */
     bool is_series;
     double value;       /* !is_series */
     size_t npoints;     /* is_series: strictly increasing times */
@@ -35,18 +45,23 @@ typedef struct scn_set {
 struct wd_scenario {
     char *name;         /* `name`, or the file name without extension */
     char *path;         /* the top file as given */
-    char *text;         /* every layer's text, each preceded by "# file: PATH" */
-    char **files;       /* every file read (for scn_src.file) */
+    char *text;         /* every layer's text as written, in the order applied,
+                           each preceded by a line "# file: PATH" */
+    char **files;       /* every file read (for scn_src.file), the top file first */
     size_t nfiles;
 
     char *model;        /* resolved path; NULL if no layer sets it */
     scn_src model_src;
 
-    /* time = { start; stop; step; save; } : NaN where not set */
+    /* time = { start; stop; step; save; } : NaN where not set; step, save > 0
+     * and stop >= start (when both are set) are checked. time_src is the time
+     * group of the last layer that has one. */
     double t_start, t_stop, t_step, t_save;
     scn_src time_src;
 
-    /* solver = { method; rtol; atol; hmax; } : NULL / NaN where not set */
+    /* solver = { method; rtol; atol; hmax; } : NULL / NaN where not set.
+     * method is one of euler, rk2, rk4, rkf45, rkck, rk8pd, msbdf, rk4imp (in
+     * lower case); rtol, atol, hmax are > 0. */
     char *method;
     double rtol, atol, hmax;
     scn_src solver_src;
@@ -65,16 +80,24 @@ struct wd_scenario {
     scn_src output_src;
 };
 
-/* Loads path and its layers. On failure returns WD_E_IO (a file is missing or
- * unreadable), WD_E_SYNTAX (libconfig syntax) or WD_E_SEMANTIC (unknown
- * setting, wrong type, bad value, cyclic extends), with every problem found in
- * diags as "file:line: error: ..." (and "did you mean" for misspelt setting
- * names), and *out NULL. */
+/* Loads path and its layers. On failure *out is NULL, every problem found is
+ * in diags as "file:line: error: ..." (with "did you mean" for misspelt
+ * setting names), and the status is the class of the first problem:
+ * WD_E_IO (a file is missing or unreadable), WD_E_SYNTAX (libconfig syntax,
+ * a NUL byte, @include), WD_E_SEMANTIC (unknown setting, wrong type, bad
+ * value, cyclic extends), WD_E_LIMIT (a file over 16 MiB, extends more than
+ * 32 files deep, nesting over 64, over 100 settings in one group, over
+ * 1,000,000 set entries or 10,000,000 points), or WD_E_NOMEM; WD_E_ARG for a
+ * NULL or empty path. */
 wd_status scn_load(const char *path, wd_diags *diags, wd_scenario **out);
-void scn_free(wd_scenario *s);
+void scn_free(wd_scenario *s); /* NULL is fine */
 
-/* Adds or replaces a set entry from a command-line "NAME=VALUE" (VALUE a
- * number). src names the origin for messages ("--set"). */
+/* Adds or replaces a set entry from a command-line "NAME=VALUE": split at the
+ * last '=', blanks trimmed, VALUE a finite number (strtod, all of it). An
+ * entry for the same variable (compared as in the files) is replaced in
+ * place, else one is appended; its src is {"--set", 0}. A malformed
+ * assignment gives WD_E_ARG ("--set 'x=abc': expected NAME=NUMBER") and
+ * leaves s unchanged. */
 wd_status scn_add_set(wd_scenario *s, const char *assignment, wd_diags *diags);
 
 #endif
