@@ -1,6 +1,7 @@
 /* main.c: the `wandel` command line. Thin: everything it does goes through
  * wandel.h. Exit status: 0 success, 1 a run failed, 2 bad usage or input.
  */
+#include "cli.h"
 #include "wandel.h"
 
 #include <errno.h>
@@ -13,21 +14,35 @@
 
 enum { EXIT_RUN = 1, EXIT_USAGE = 2 };
 
-static const char *usage_main =
-    "wandel " WD_VERSION " - system-dynamics simulator for Vensim models\n"
-    "\n"
-    "usage: wandel COMMAND [options]\n"
-    "\n"
-    "commands:\n"
-    "  run FILE       run a model (.mdl) or a scenario (.cfg) and write its results\n"
-    "  check FILE     read and compile a model or scenario; report every problem\n"
-    "  info MODEL     list subscript ranges and variables (kind, units, docs, inputs)\n"
-    "\n"
-    "  wandel COMMAND --help   options of a command\n"
-    "  wandel --version        version\n"
-    "\n"
-    "exit status: 0 success, 1 a run failed (numerical fault, solver failure),\n"
-    "             2 bad usage or bad input (syntax, unknown names, missing files)\n";
+/* The commands. A command lives in its own file when it is more than a
+ * few lines (cli_*.c); cli.h declares them. */
+static int cmd_run(int argc, char **argv);
+static int cmd_check(int argc, char **argv);
+static int cmd_info(int argc, char **argv);
+
+typedef struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"run", cmd_run, "run a model (.mdl) or a scenario (.cfg) and write its results"},
+    {"check", cmd_check, "read and compile a model or scenario; report every problem"},
+    {"info", cmd_info, "list subscript ranges and variables (kind, units, docs, inputs)"},
+};
+
+static void print_usage_main(FILE *out)
+{
+    fprintf(out, "wandel " WD_VERSION " - system-dynamics simulator for Vensim models\n\n"
+                 "usage: wandel COMMAND [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n  wandel COMMAND --help   options of a command\n"
+                 "  wandel --version        version\n\n"
+                 "exit status: 0 success, 1 a run failed (numerical fault, solver failure),\n"
+                 "             2 bad usage or bad input (syntax, unknown names, missing files)\n");
+}
 
 static const char *usage_run =
     "usage: wandel run MODEL.mdl|SCENARIO.cfg [options]\n"
@@ -73,7 +88,11 @@ static const char *usage_info =
 
 static int fail_usage(const char *msg, const char *usage)
 {
-    fprintf(stderr, "wandel: %s\n\n%s", msg, usage);
+    fprintf(stderr, "wandel: %s\n\n", msg);
+    if (usage)
+        fputs(usage, stderr);
+    else
+        print_usage_main(stderr);
     return EXIT_USAGE;
 }
 
@@ -478,23 +497,20 @@ done:;
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return fail_usage("no command given", usage_main);
+        return fail_usage("no command given", NULL);
     const char *cmd = argv[1];
     if (is_help(cmd) || !strcmp(cmd, "help")) {
-        fputs(usage_main, stdout);
+        print_usage_main(stdout);
         return 0;
     }
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
         printf("wandel %s\n", WD_VERSION);
         return 0;
     }
-    if (!strcmp(cmd, "run"))
-        return cmd_run(argc - 2, argv + 2);
-    if (!strcmp(cmd, "check"))
-        return cmd_check(argc - 2, argv + 2);
-    if (!strcmp(cmd, "info"))
-        return cmd_info(argc - 2, argv + 2);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(cmd, commands[i].name))
+            return commands[i].fn(argc - 2, argv + 2);
     char msg[200];
     snprintf(msg, sizeof msg, "unknown command '%.100s'", cmd);
-    return fail_usage(msg, usage_main);
+    return fail_usage(msg, NULL);
 }
