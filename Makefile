@@ -40,7 +40,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%) $(BUILD)/tests/conformance
 TEST_SUPPORT := tests/testutil.c
 
-.PHONY: all deps run test check-deps sanitize valgrind bench install uninstall clean
+.PHONY: all deps deps-fuzz run test sanitize valgrind bench fuzz fuzz-smoke install uninstall clean
 
 all: $(BUILD)/wandel $(BUILD)/libwandel.a
 
@@ -93,15 +93,43 @@ test: deps all $(TEST_BIN)
 # Sanitizer build in its own directory: objects built without ASan cannot be
 # linked with it.
 sanitize: deps
+	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	$(MAKE) BUILD=build-san OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" \
-	  ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 test
+	  LDFLAGS="-fsanitize=address,undefined" test
 
 valgrind: deps all $(TEST_BIN)
 	@WANDEL=$(BUILD)/wandel BUILD=$(BUILD) PYTHON=$(PYTHON) VALGRIND=1 sh tests/run_tests.sh $(TEST_BIN)
 
 bench: deps all
 	@sh tools/bench.sh $(BUILD)
+
+# ---- fuzzing (clang's libFuzzer) ------------------------------------------------
+# make fuzz runs each target for FUZZ_SECONDS (default 600); make fuzz-smoke
+# for 60 s each, as CI does. Library objects are rebuilt with clang and the
+# sanitizers in build-fuzz/.
+FUZZ_SECONDS ?= 600
+FUZZ_CC      := clang
+FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer \
+                -fsanitize=address,undefined -Iinclude -Isrc $(PKG_CFLAGS)
+FUZZ_OBJ     := $(LIB_SRC:src/%.c=build-fuzz/obj/%.o)
+FUZZ_BIN     := build-fuzz/fuzz_mdl build-fuzz/fuzz_expr build-fuzz/fuzz_scenario
+
+deps-fuzz:
+	@$(MAKE) --no-print-directory deps DEB_PKGS="clang libclang-rt-14-dev"
+
+build-fuzz/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LDLIBS)
+
+fuzz: deps deps-fuzz $(FUZZ_BIN)
+	@sh tools/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-smoke: deps deps-fuzz $(FUZZ_BIN)
+	@sh tools/fuzz.sh 60
 
 # ---- install -------------------------------------------------------------------
 install: all
@@ -117,4 +145,4 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/include/wandel.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/wandel.pc
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz

@@ -109,14 +109,20 @@ wd_status integrate_dynamic_control(wd_run *r, wd_diags *d)
     double *y = r->v + p->state_first, *f = r->v + p->deriv_first;
     double t = r->t0, dt = r->dt;
     wd_status st = WD_OK;
-    for (long long k = 0; k < 2000000000LL; k++) {
+    /* Values the caller gave stay fixed; the model's may change each step. */
+    for (long long k = 0;; k++) {
+        if (k >= 1000000000LL) {
+            wd_diag_add(d, WD_ERROR, (wd_loc){m->path, 0, 0}, NULL,
+                        "at Time = %g: more than a billion time steps; TIME STEP is too small for FINAL TIME", t);
+            return WD_E_LIMIT;
+        }
         r->v[SLOT_DT] = dt;
         run_set_time(r, t, t + dt / 2, t);
         if ((st = run_rhs(r, d)) != WD_OK)
             return st;
-        double fin = r->v[p->var_slot[m->v_final]];
-        double sp = r->v[p->var_slot[m->v_saveper]];
-        double ndt = r->v[p->var_slot[m->v_step]];
+        double fin = r->fixed_t1 ? r->t1 : r->v[p->var_slot[m->v_final]];
+        double sp = r->fixed_saveper ? r->saveper : r->v[p->var_slot[m->v_saveper]];
+        double ndt = r->fixed_dt ? r->dt : r->v[p->var_slot[m->v_step]];
         if (!(ndt > 0) || !isfinite(ndt)) {
             wd_diag_add(d, WD_ERROR, (wd_loc){m->path, 0, 0}, NULL, "at Time = %g: TIME STEP became %g", t, ndt);
             return WD_E_NUMERIC;

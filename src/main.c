@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum { EXIT_RUN = 1, EXIT_USAGE = 2 };
 
@@ -251,6 +253,35 @@ static const char *format_of(const char *format, const char *path)
     return "tsv";
 }
 
+/* Whether the directory of an output path exists and can be written;
+ * prints why not. */
+static bool output_dir_ok(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "wandel: cannot write '%s': directory '%s' does not exist\n", path, dir);
+        return false;
+    }
+    if (access(dir, W_OK) != 0) {
+        fprintf(stderr, "wandel: cannot write '%s': directory '%s' is not writable (%s)\n", path, dir,
+                strerror(errno));
+        return false;
+    }
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "wandel: cannot write '%s': it is a directory\n", path);
+        return false;
+    }
+    return true;
+}
+
 static void print_summary(const wd_scenario *s, const wd_run *r, const char *out, const char *format)
 {
     size_t n = wd_run_nsaved(r);
@@ -327,6 +358,11 @@ static int cmd_run(int argc, char **argv)
     const char *format = format_of(a.format ? a.format : (a.output ? NULL : sformat), out);
     if (!strcmp(format, "h5") && !strcmp(out, "-")) {
         rc = fail_usage("HDF5 cannot be written to standard output; give -o FILE.h5", usage_run);
+        goto done;
+    }
+    /* A bad output path is bad input: refuse it before spending a run. */
+    if (strcmp(out, "-") != 0 && !output_dir_ok(out)) {
+        rc = EXIT_USAGE;
         goto done;
     }
     wd_status run_st = wd_run_exec(r, &opts, d);

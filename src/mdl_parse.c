@@ -24,6 +24,7 @@ typedef struct parser {
     wd_diags *diags;
     bool failed;   /* current equation had a syntax error */
     int depth;     /* expression nesting */
+    size_t nodes;  /* expression nodes so far */
     const char *group;
     int macro;     /* open macro index or -1 */
 } parser;
@@ -128,6 +129,11 @@ static void *arena_copy(parser *p, const void *src, size_t n, size_t elem)
 
 static ast *new_node(parser *p, ast_kind k, wd_loc loc)
 {
+    if (++p->nodes > WD_MAX_NODES) {
+        error_at(p, loc, "more than %d expression nodes in one model (a limit that protects the machine)",
+                 WD_MAX_NODES);
+        return NULL;
+    }
     ast *a = alloc(p, sizeof *a);
     if (a) {
         a->kind = k;
@@ -865,9 +871,20 @@ static bool parse_tail(parser *p, mdl_eq *eq)
     parse_units(p, eq, units);
     if (mdl_lex_peek_char(&p->lx) == '~') {
         mdl_lex_skip_char(&p->lx);
-        eq->doc = mdl_lex_raw(&p->lx, "|", NULL);
-        /* A third '~' section (flags such as :SUPPLEMENTARY) is folded into
-         * the documentation by the raw read; nothing else to do. */
+        eq->doc = mdl_lex_raw(&p->lx, "~|", NULL);
+        /* A third section holds flags such as :SUPPLEMENTARY; anything else
+         * after a '~' means a '|' is missing, and the next equation would
+         * silently become documentation. */
+        if (mdl_lex_peek_char(&p->lx) == '~') {
+            mdl_lex_skip_char(&p->lx);
+            wd_loc floc;
+            const char *flags = mdl_lex_raw(&p->lx, "~|", &floc);
+            if ((flags[0] != ':' && flags[0] != 0) || mdl_lex_peek_char(&p->lx) == '~') {
+                error_at(p, floc, "expected '|' ending the equation of '%s' (is a '|' missing after its documentation?)",
+                         eq->raw);
+                return false;
+            }
+        }
     }
     if (mdl_lex_peek_char(&p->lx) != '|') {
         wd_loc loc = {p->lx.path, p->lx.line, p->lx.col};

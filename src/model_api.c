@@ -4,14 +4,85 @@
 #include "program.h"
 
 #include <errno.h>
+#include <sys/stat.h>
+#include <stdbool.h>
 #include <string.h>
 
 wd_status compile_program(const wd_model *m, wd_diags *d, wd_program **out);
+
+/* Length of the valid UTF-8 sequence at s (1 to 4), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 && c >= 0xC2 ? 2 : (c & 0xF0) == 0xE0 ? 3
+                 : (c & 0xF8) == 0xF0 && c <= 0xF4                  ? 4
+                                                                    : 0;
+    if (!len || len > n)
+        return 0;
+    for (size_t k = 1; k < len; k++)
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* Vensim writes {UTF-8} at the top of UTF-8 files; older files are in the
+ * Windows code page. Text claiming UTF-8 must be valid UTF-8 (an error with
+ * line and column otherwise); other text that is not valid UTF-8 is read as
+ * Latin-1 and converted. Returns the text to parse (maybe a new buffer). */
+static char *check_encoding(char *text, size_t *len, const char *path, wd_diags *diags, bool *bad)
+{
+    *bad = false;
+    const unsigned char *u = (const unsigned char *)text;
+    size_t n = *len, i = 0;
+    int line = 1, col = 1;
+    while (i < n) {
+        size_t k = utf8_len(u + i, n - i);
+        if (!k)
+            break;
+        if (u[i] == '\n')
+            line++, col = 1;
+        else
+            col++;
+        i += k;
+    }
+    if (i == n)
+        return text;
+    bool claims = n >= 7 && memcmp(text, "{UTF-8}", 7) == 0;
+    if (claims) {
+        wd_diag_add(diags, WD_ERROR, (wd_loc){path, line, col}, wd_source_line(text, line),
+                    "invalid UTF-8 (byte 0x%02X), although the file starts with {UTF-8}", u[i]);
+        *bad = true;
+        return text;
+    }
+    wd_buf b = {0};
+    for (size_t j = 0; j < n; j++) {
+        if (u[j] < 0x80) {
+            wd_buf_putc(&b, (char)u[j]);
+        } else {
+            wd_buf_putc(&b, (char)(0xC0 | (u[j] >> 6)));
+            wd_buf_putc(&b, (char)(0x80 | (u[j] & 0x3F)));
+        }
+    }
+    if (b.oom) {
+        wd_buf_free(&b);
+        return text;
+    }
+    wd_diag_add(diags, WD_NOTE, (wd_loc){path, 0, 0}, NULL, "not UTF-8: read as Latin-1");
+    *len = b.n;
+    wd_xfree(text);
+    return wd_buf_take(&b);
+}
 
 static wd_status load_text(char *text, size_t len, const char *path, const char *const *inputs, size_t ninputs,
                            wd_diags *diags, wd_model **out)
 {
     *out = NULL;
+    bool bad_encoding;
+    text = check_encoding(text, &len, path, diags, &bad_encoding);
+    if (bad_encoding) {
+        wd_xfree(text);
+        return WD_E_SYNTAX;
+    }
     size_t before = wd_diags_count(diags, WD_ERROR);
     mdl_file *f = mdl_parse(text, len, path, diags);
     if (!f)
@@ -26,6 +97,21 @@ static wd_status load_text(char *text, size_t len, const char *path, const char 
 wd_status wd_model_load(const char *path, wd_diags *diags, wd_model **out)
 {
     *out = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        wd_diag_add(diags, WD_ERROR, (wd_loc){path, 0, 0}, NULL, "cannot read model: %s", strerror(errno));
+        return WD_E_IO;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        wd_diag_add(diags, WD_ERROR, (wd_loc){path, 0, 0}, NULL, "cannot read model: not a regular file");
+        return WD_E_IO;
+    }
+    if (st.st_size > WD_MAX_MODEL_BYTES) {
+        wd_diag_add(diags, WD_ERROR, (wd_loc){path, 0, 0}, NULL,
+                    "model file of %lld bytes is larger than the limit of %ld", (long long)st.st_size,
+                    (long)WD_MAX_MODEL_BYTES);
+        return WD_E_LIMIT;
+    }
     size_t len;
     char *text = wd_read_file(path, &len);
     if (!text) {

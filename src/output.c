@@ -141,8 +141,9 @@ wd_status wd_write_table_file(const wd_run *r, const wd_output_opts *o, const ch
     char *dir = wd_dirname(path);
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
+    wd_remove_stale_temps(path);
     wd_buf tmpl = {0};
-    wd_buf_printf(&tmpl, "%s/.%s.tmp.XXXXXX", dir ? dir : ".", base);
+    wd_buf_printf(&tmpl, "%s/.%s.tmp.%ld.XXXXXX", dir ? dir : ".", base, (long)getpid());
     char *tmp = wd_buf_take(&tmpl);
     wd_status st = WD_E_NOMEM;
     int fd = -1;

@@ -545,6 +545,9 @@ wd_status wd_run_exec(wd_run *r, const wd_run_opts *opts, wd_diags *d)
         return WD_E_NUMERIC;
     }
     r->t0 = t0;
+    r->fixed_t1 = isfinite(opts->final_time);
+    r->fixed_dt = isfinite(opts->time_step);
+    r->fixed_saveper = isfinite(opts->saveper);
     r->t1 = isfinite(opts->final_time) ? opts->final_time : control_value(r, m->v_final);
     r->dt = isfinite(opts->time_step) ? opts->time_step : control_value(r, m->v_step);
     r->saveper = isfinite(opts->saveper) ? opts->saveper : control_value(r, m->v_saveper);

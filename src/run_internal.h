@@ -51,6 +51,7 @@ struct wd_run {
     vm_ctx cx;
     /* control values of this run */
     double t0, t1, dt, saveper;
+    bool fixed_t1, fixed_dt, fixed_saveper; /* given by the caller, not the model */
     wd_method method;
     double rtol, atol, hmax;
     size_t rhs_evals;

@@ -459,6 +459,9 @@ static void array_ints(layer *ly, size_t a, size_t b, int line, bool mixed, rewr
             if (!is_float && parse_int_lit(p, (size_t)(q - p), &lit)) {
                 if (!mixed) {
                     check_integer(ly, line, p, (size_t)(q - p));
+                } else if ((size_t)(p - t) < rw->copied) {
+                    /* brackets out of order: the text is malformed and
+                     * libconfig will say where; nothing to rewrite */
                 } else {
                     wd_buf_putn(&rw->out, t + rw->copied, (size_t)(p - t) - rw->copied);
                     put_as_float(&rw->out, p, (size_t)(q - p));

@@ -380,9 +380,9 @@ int sema_add_var(sema *s, const char *name, const char *raw, wd_loc loc, var_kin
         v.stride[p] = n;
         size_t dn = s->m->dims.v[dims[p]].n;
         if (dn && n > (size_t)WD_MAX_ELEMENTS / dn) {
-            sema_error(s, loc, "'%s' would have more than %d elements", raw, WD_MAX_ELEMENTS);
-            n = 0;
-            break;
+            sema_error(s, loc, "'%s' would have more than %d elements (the limit of one array)", raw,
+                       WD_MAX_ELEMENTS);
+            return -1;
         }
         n *= dn;
     }
@@ -523,8 +523,15 @@ static int build_eqn(sema *s, int var, const mdl_eq *eq)
             return -1;
         }
     size_t total = 1;
-    for (int l = 0; l < e.nloops; l++)
-        total *= s->m->dims.v[e.loop_dim[l]].n;
+    for (int l = 0; l < e.nloops; l++) {
+        size_t dn = s->m->dims.v[e.loop_dim[l]].n;
+        if (dn && total > (size_t)WD_MAX_ELEMENTS / dn) {
+            sema_error(s, eq->loc, "this equation of '%s' covers more than %d elements (the limit of one array)",
+                       v->raw, WD_MAX_ELEMENTS);
+            return -1;
+        }
+        total *= dn;
+    }
     e.tuples = sema_alloc(s, (total * (size_t)e.nloops + 1) * sizeof(int));
     e.flat = sema_alloc(s, (total + 1) * sizeof(size_t));
     if (!e.tuples || !e.flat)

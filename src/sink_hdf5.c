@@ -956,6 +956,8 @@ static char *reserve_tmp(h5w *w, const char *dir, int *fd, wd_status *st)
     const char *base = slash ? slash + 1 : w->path;
     size_t dirlen = slash ? (size_t)(slash - w->path) + 1 : 0;
     size_t baselen = strlen(base) < TMP_BASE_MAX ? strlen(base) : TMP_BASE_MAX;
+    if (baselen == strlen(base))
+        wd_remove_stale_temps(w->path); /* left by writers that were killed */
     for (int attempt = 0; attempt < 100; attempt++) {
         wd_buf b = {0};
         wd_buf_putn(&b, w->path, dirlen);

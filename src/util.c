@@ -2,8 +2,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -414,6 +418,37 @@ char *wd_path_join(const char *dir, const char *rel)
         wd_buf_putc(&b, '/');
     wd_buf_puts(&b, rel);
     return wd_buf_take(&b);
+}
+
+void wd_remove_stale_temps(const char *path)
+{
+    char *dir = wd_dirname(path);
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    wd_buf prefix = {0};
+    wd_buf_printf(&prefix, ".%s.tmp.", base);
+    DIR *d = dir ? opendir(dir) : NULL;
+    if (d && !prefix.oom) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (strncmp(e->d_name, prefix.s, prefix.n) != 0)
+                continue;
+            char *end;
+            long pid = strtol(e->d_name + prefix.n, &end, 10);
+            if (end == e->d_name + prefix.n || *end != '.' || pid <= 0)
+                continue;
+            if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+                continue; /* its writer may still be at work */
+            char *full = wd_path_join(dir, e->d_name);
+            if (full)
+                unlink(full);
+            wd_xfree(full);
+        }
+    }
+    if (d)
+        closedir(d);
+    wd_buf_free(&prefix);
+    wd_xfree(dir);
 }
 
 /* ---- SHA-256 (FIPS 180-4) -------------------------------------------------- */

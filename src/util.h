@@ -90,6 +90,10 @@ char *wd_read_file(const char *path, size_t *len);
 char *wd_dirname(const char *path);
 /* Joins dir and rel unless rel is absolute. Heap string. */
 char *wd_path_join(const char *dir, const char *rel);
+/* Temporaries of atomic writes are named ".<base>.tmp.<pid>.<suffix>"
+ * beside their target. Removes those of `path` left behind by processes that
+ * no longer exist (killed while writing). */
+void wd_remove_stale_temps(const char *path);
 /* SHA-256 of a buffer as 64 hex digits plus NUL. */
 void wd_sha256_hex(const void *data, size_t len, char out[65]);
 

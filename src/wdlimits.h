@@ -4,6 +4,8 @@
 #ifndef WD_LIMITS_H
 #define WD_LIMITS_H
 
+#define WD_MAX_MODEL_BYTES (256L * 1024 * 1024) /* size of a model file */
+#define WD_MAX_NODES 2000000         /* expression nodes in one model file */
 #define WD_MAX_NESTING 200           /* expression nesting depth */
 #define WD_MAX_EQUATIONS 200000      /* equations in one model file */
 #define WD_MAX_DIMS 8                /* subscripts of one variable */

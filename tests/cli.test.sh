@@ -3,10 +3,13 @@
 # trip through xarray, scenarios, and bad input reported with file and line.
 # Run from the repository root by tests/run_tests.sh (WANDEL, PYTHON set).
 set -u
-W=${WANDEL:-build/wandel}
 PY=${PYTHON:-/usr/bin/python3}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+# WANDEL_WRAP (e.g. valgrind, from make valgrind) runs every command under it
+W="$T/wandel"
+printf '#!/bin/sh\nexec %s %s "$@"\n' "${WANDEL_WRAP:-}" "$(cd "$(dirname "${WANDEL:-build/wandel}")" && pwd)/$(basename "${WANDEL:-build/wandel}")" >"$W"
+chmod +x "$W"
 fails=0
 ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; fails=$((fails + 1)); }
@@ -56,7 +59,7 @@ expect 0 "--set computed variable" "$W" run tests/models/teacup.mdl --set "Heat 
 tail -1 "$T/h.tsv" | grep -q "^30	150	1	" && ok "replaced equation drives the stock" || bad "replaced: $(tail -1 "$T/h.tsv")"
 
 # the output directory must exist; nothing is written otherwise
-expect 1 "output into a missing directory" "$W" run tests/models/teacup.mdl -o "$T/missing/r.csv"
+expect 2 "output into a missing directory" "$W" run tests/models/teacup.mdl -o "$T/missing/r.csv"
 contains "$T/err" "$T/missing/r.csv" "the message names the output path"
 
 # bad models: exit 2, file:line:col, the source line and a caret

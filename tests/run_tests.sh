@@ -27,6 +27,10 @@ for t in "$@"; do
     fi
     grep -h "skipping" "$log" 2>/dev/null | sed 's/^/    /'
 done
+if [ -n "$VALGRIND" ]; then
+    WANDEL_WRAP="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect"
+    export WANDEL_WRAP
+fi
 for s in tests/*.test.sh; do
     [ -e "$s" ] || continue
     name=$(basename "$s")
