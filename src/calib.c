@@ -10,6 +10,7 @@
  * The fit. With observations y_i at times t_i of series k (weight w_k,
  * scale c_k) and the model's value m_i(x) at those times, the residuals are
  *     r_i(x) = sqrt(w_k) (m_i(x) - y_i) / c_k
+ * (or r_i = sqrt(w_k) (m_i(x) - y_i) / |y_i| with scale "pointwise")
  * and the fit minimises SSR(x) = sum r_i^2 over the box min <= x <= max.
  *   - Bounds: GSL's solvers have none, so each parameter is searched
  *     through the transform of MINUIT (F. James and M. Roos, "MINUIT: a
@@ -241,7 +242,7 @@ static void residuals(const wd_calib *c, const wd_run *r, double *f)
     for (size_t k = 0; k < c->ns; k++) {
         const calib_series *s = &c->ser[k];
         for (size_t i = 0; i < s->n; i++)
-            f[s->first + i] = s->mult * (model_at(r, s->col, s->t[i]) - s->y[i]);
+            f[s->first + i] = (s->pmult ? s->pmult[i] : s->mult) * (model_at(r, s->col, s->t[i]) - s->y[i]);
     }
 }
 
@@ -1013,8 +1014,16 @@ wd_status wd_calib_fit(wd_calib *c, const wd_calib_opts *o, wd_diags *d)
         goto done;
     }
     c->nsame = 0;
-    for (size_t s = 0; s < c->nstarts; s++)
-        c->nsame += c->starts[s].ssr <= best * (1 + 1e-4) + 1e-300;
+    /* the same optimum: an SSR within 0.01%, or every parameter within 1e-4
+     * of its range (an exact fit has an SSR at rounding level, where ratios
+     * mean nothing) */
+    for (size_t s = 0; s < c->nstarts; s++) {
+        bool same = c->starts[s].ssr <= best * (1 + 1e-4);
+        bool near = isfinite(c->starts[s].ssr);
+        for (size_t j = 0; j < np && near; j++)
+            near = fabs(c->starts[s].x[j] - c->starts[c->best].x[j]) <= 1e-4 * (c->par[j].hi - c->par[j].lo);
+        c->nsame += same || near;
+    }
     memcpy(c->xbest, c->starts[c->best].x, np * sizeof(double));
     st = stats(c);
     if (st == WD_E_NUMERIC)

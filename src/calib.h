@@ -23,6 +23,7 @@ typedef struct calib_series {
     int *line;           /* line of each point in the data file */
     double scale;        /* the divisor of the residuals (scale setting resolved) */
     double mult;         /* sqrt(weight) / scale */
+    double *pmult;       /* pointwise: sqrt(weight) / |y_i| per point, else NULL */
     size_t first;        /* index of its first residual */
     /* at the optimum */
     double *fit;         /* model values at t */

@@ -429,6 +429,7 @@ static wd_status read_series(wd_calib *c, const csv *t, calib_series *s, wd_diag
     switch (sp->scale) {
     case SCN_SCALE_ABSOLUTE: s->scale = 1; break;
     case SCN_SCALE_NUMBER: s->scale = sp->scale_value; break;
+    case SCN_SCALE_POINTWISE: s->scale = 1; break;
     default:
         s->scale = sum / (double)s->n;
         if (!(s->scale > 0)) {
@@ -441,6 +442,21 @@ static wd_status read_series(wd_calib *c, const csv *t, calib_series *s, wd_diag
         break;
     }
     s->mult = sqrt(sp->weight) / s->scale;
+    if (sp->scale == SCN_SCALE_POINTWISE) {
+        s->pmult = wd_xmalloc(s->n * sizeof(double));
+        if (!s->pmult)
+            return WD_E_NOMEM;
+        for (size_t i = 0; i < s->n; i++) {
+            if (s->y[i] == 0) {
+                calib_err(d, WD_ERROR, sp->src,
+                          "data for '%s': scale \"pointwise\" divides each residual by its observation, which is 0 "
+                          "at time %g (line %d); select rows with from/to or use another scale",
+                          sp->var, s->t[i], s->line[i]);
+                return WD_E_ARG;
+            }
+            s->pmult[i] = sqrt(sp->weight) / fabs(s->y[i]);
+        }
+    }
     (void)c;
     return WD_OK;
 }
@@ -524,6 +540,7 @@ void calib_data_free(wd_calib *c)
         wd_xfree(c->ser[i].y);
         wd_xfree(c->ser[i].line);
         wd_xfree(c->ser[i].fit);
+        wd_xfree(c->ser[i].pmult);
     }
     wd_xfree(c->ser);
     c->ser = NULL;

@@ -110,7 +110,7 @@ static void report_text(const wd_calib *c, wd_buf *b)
                   c->nthreads == 1 ? "" : "s", c->nevals);
     if (c->nfailed)
         wd_buf_printf(b, " (%zu failed)", c->nfailed);
-    wd_buf_printf(b, "\n  fit      best start %zu, SSR %.6g; %zu of %zu start%s reached it (within 0.01%%)\n",
+    wd_buf_printf(b, "\n  fit      best start %zu, SSR %.6g; %zu of %zu start%s reached it (SSR within 0.01%%, or the same point)\n",
                   c->best + 1, c->ssr, c->nsame, c->nstarts, c->nstarts == 1 ? "" : "s");
     size_t w = 9;
     for (size_t j = 0; j < np; j++)
@@ -170,11 +170,15 @@ static void report_text(const wd_calib *c, wd_buf *b)
             snprintf(mape, sizeof mape, "%.3g%%", se->mape);
         else
             snprintf(mape, sizeof mape, "-");
-        const char *sc = se->spec->scale == SCN_SCALE_RELATIVE   ? "relative"
-                         : se->spec->scale == SCN_SCALE_ABSOLUTE ? "absolute"
-                                                                 : "number";
-        wd_buf_printf(b, "  %-*.*s %7zu %12.5g %9s %7.1f%%  %s %g, weight %g\n", (int)lw, (int)lw, se->label, se->n,
-                      se->rmse, mape, c->ssr > 0 ? 100 * se->ssr / c->ssr : 0.0, sc, se->scale, se->spec->weight);
+        char sc[48];
+        switch (se->spec->scale) {
+        case SCN_SCALE_RELATIVE: snprintf(sc, sizeof sc, "relative (%.4g)", se->scale); break;
+        case SCN_SCALE_ABSOLUTE: snprintf(sc, sizeof sc, "absolute"); break;
+        case SCN_SCALE_POINTWISE: snprintf(sc, sizeof sc, "pointwise"); break;
+        default: snprintf(sc, sizeof sc, "%g", se->scale); break;
+        }
+        wd_buf_printf(b, "  %-*.*s %7zu %12.5g %9s %7.1f%%  %s, weight %g\n", (int)lw, (int)lw, se->label, se->n,
+                      se->rmse, mape, c->ssr > 0 ? 100 * se->ssr / c->ssr : 0.0, sc, se->spec->weight);
     }
     warnings(c, b);
     wd_buf_printf(b, "\n  starts\n  %5s %14s %10s %6s  %s\n", "#", "SSR", "iterations", "runs", "stopped");
@@ -365,7 +369,7 @@ wd_status wd_calib_write_layer(const wd_calib *c, const char *path, wd_diags *d)
         for (size_t i = 0; i < s->n; i++) {
             double r = s->fit[i] - s->y[i];
             wd_buf_printf(&b, "# %14.10g %15.8g %15.8g %15.6g %12.5g %6d\n", s->t[i], s->y[i], s->fit[i], r,
-                          r * s->mult, s->line[i]);
+                          r * (s->pmult ? s->pmult[i] : s->mult), s->line[i]);
         }
     }
     wd_buf_puts(&b, "\nset = (\n");

@@ -1574,16 +1574,19 @@ static bool parse_data_members(layer *ly, const config_setting_t *g, const char 
                 d->weight = v;
             }
             break;
-        case 9: /* scale: "relative", "absolute" or a number > 0 */
+        case 9: /* scale: "relative", "absolute", "pointwise" or a number > 0 */
             if (config_setting_type(m) == CONFIG_TYPE_STRING) {
                 const char *w = config_setting_get_string(m);
                 if (strcasecmp(w, "relative") == 0) {
                     d->scale = SCN_SCALE_RELATIVE;
                 } else if (strcasecmp(w, "absolute") == 0) {
                     d->scale = SCN_SCALE_ABSOLUTE;
+                } else if (strcasecmp(w, "pointwise") == 0) {
+                    d->scale = SCN_SCALE_POINTWISE;
                 } else {
                     err_at(ly, m, WD_E_SEMANTIC,
-                           "%sscale must be \"relative\", \"absolute\" or a number > 0, found '%.100s'",
+                           "%sscale must be \"relative\", \"absolute\", \"pointwise\" or a number > 0, "
+                           "found '%.100s'",
                            pre, w);
                     ok = false;
                 }

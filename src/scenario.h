@@ -104,7 +104,11 @@ typedef struct scn_param {
     scn_src src;         /* line of var */
 } scn_param;
 
-typedef enum scn_scale { SCN_SCALE_RELATIVE = 0, SCN_SCALE_ABSOLUTE, SCN_SCALE_NUMBER } scn_scale;
+/* How residuals are divided: relative = by the series' mean absolute
+ * observation; absolute = not at all (data units); number = by that number;
+ * pointwise = each by its own |observation| (a relative error per point, for
+ * series spanning orders of magnitude). */
+typedef enum scn_scale { SCN_SCALE_RELATIVE = 0, SCN_SCALE_ABSOLUTE, SCN_SCALE_NUMBER, SCN_SCALE_POINTWISE } scn_scale;
 
 /* match = { column = "value"; column2 = ["a", "b"]; }: a row is used when, for
  * every column, its field equals one of the values (blanks around the field

@@ -410,7 +410,7 @@ static void test_spec_errors(void **state)
     WANT(2, "calibrate parameter 'a': start = 2 is outside [min, max] = [0, 1]");
     WANT(3, "calibrate parameter 'b': needs both min and max");
     WANT(4, "calibrate parameter 'c': unknown setting 'stat' (did you mean 'start'?)");
-    WANT(5, "calibrate.data entry 1: scale must be \"relative\", \"absolute\" or a number > 0");
+    WANT(5, "calibrate.data entry 1: scale must be \"relative\", \"absolute\", \"pointwise\" or a number > 0");
     WANT(6, "calibrate.data entry 2: weight must be > 0");
     WANT(7, "calibrate.data entry 3: format \"wide\" needs column");
     WANT(8, "no such file 'nothere.csv'");
