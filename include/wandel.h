@@ -247,7 +247,8 @@ typedef struct wd_calib_opts {
     FILE *progress;     /* a line per start, or NULL */
 } wd_calib_opts;
 
-/* Runs every start and keeps the best, then the statistics at it. WD_OK
+/* Runs every start and keeps the best, then the statistics at it (once per
+ * wd_calib; a second call gives WD_E_ARG). WD_OK
  * when at least one start finished (check the report for warnings);
  * WD_E_NUMERIC when the model failed at every start. */
 wd_status wd_calib_fit(wd_calib *c, const wd_calib_opts *o, wd_diags *diags);

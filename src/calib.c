@@ -904,6 +904,10 @@ static void start_points(wd_calib *c, double *x0)
 wd_status wd_calib_fit(wd_calib *c, const wd_calib_opts *o, wd_diags *d)
 {
     size_t np = c->np, n = c->n;
+    if (c->starts) {
+        wd_diag_add(d, WD_ERROR, (wd_loc){0}, NULL, "wd_calib_fit: this calibration was already fitted");
+        return WD_E_ARG;
+    }
     unsigned want = o && o->nthreads ? o->nthreads : 1;
     if (want > 64)
         want = 64;
