@@ -30,7 +30,7 @@ LDLIBS  += $(PKG_LIBS) -lpthread -lm
 # Debian packages needed to build, test and run the output checks.
 DEB_PKGS := gcc make pkg-config libgsl-dev libconfig-dev libhdf5-dev libcmocka-dev \
             libfreexl-dev libzip-dev libxml2-dev \
-            python3 python3-h5py python3-xarray python3-netcdf4 python3-pandas
+            python3 python3-h5py python3-xarray python3-netcdf4 python3-pandas python3-matplotlib
 
 LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)

@@ -227,6 +227,72 @@ wd_status wd_write_table_file(const wd_run *r, const wd_output_opts *o, const ch
 wd_status wd_write_hdf5(const wd_run *r, const wd_output_opts *o, const char *path,
                         wd_diags *diags);
 
+/* ---- calibration ------------------------------------------------------------------ */
+/* Fits model constants to observed series: the `calibrate` group of a
+ * scenario (docs/calibration.md) names the parameters with their bounds and
+ * the data (CSV files, long or wide); the fit is a bounded nonlinear least
+ * squares (GSL's trust-region Levenberg-Marquardt) from one or several
+ * starts, with standard errors, 95% intervals and correlations from the
+ * Jacobian at the optimum. */
+typedef struct wd_calib wd_calib;
+
+/* Loads the scenario's model and data and checks the spec against them:
+ * unknown variables, data rows that match nothing, data outside the run's
+ * time are errors naming the scenario file and line (WD_E_ARG). */
+wd_status wd_calib_new(const wd_scenario *s, wd_diags *diags, wd_calib **out);
+void wd_calib_free(wd_calib *c);
+
+typedef struct wd_calib_opts {
+    unsigned nthreads;  /* runs evaluated in parallel (Jacobian columns); 0 = 1 */
+    FILE *progress;     /* a line per start, or NULL */
+} wd_calib_opts;
+
+/* Runs every start and keeps the best, then the statistics at it (once per
+ * wd_calib; a second call gives WD_E_ARG). WD_OK
+ * when at least one start finished (check the report for warnings);
+ * WD_E_NUMERIC when the model failed at every start. */
+wd_status wd_calib_fit(wd_calib *c, const wd_calib_opts *o, wd_diags *diags);
+
+/* The report: estimates with standard errors and 95% intervals, the
+ * correlation matrix, per series RMSE, MAPE and points, warnings. */
+void wd_calib_report(const wd_calib *c, FILE *out);
+/* A scenario layer setting the fitted values, with the data, residuals and
+ * statistics in comments; written atomically. */
+wd_status wd_calib_write_layer(const wd_calib *c, const char *path, wd_diags *diags);
+/* HDF5 with the run at the optimum and the observations on one time axis
+ * (NaN where a series has no observation); written atomically. */
+wd_status wd_calib_write_hdf5(const wd_calib *c, const char *path, wd_diags *diags);
+
+typedef struct wd_calib_param_info {
+    const char *var;
+    double min, max, start;
+    double estimate, se, lo95, hi95; /* se = +inf when not identifiable */
+    int at_bound;                    /* -1 at min, +1 at max, 0 inside */
+    int identifiability;             /* 0 fine, 1 poorly identified, 2 not identifiable */
+    const char *why;                 /* the reason for 1 or 2, else NULL */
+} wd_calib_param_info;
+size_t wd_calib_nparams(const wd_calib *c);
+void wd_calib_param(const wd_calib *c, size_t i, wd_calib_param_info *info);
+/* Correlation of the estimates i and j (NaN when either is not identifiable). */
+double wd_calib_correlation(const wd_calib *c, size_t i, size_t j);
+
+typedef struct wd_calib_series_info {
+    const char *label, *var;
+    size_t npoints;
+    const double *times, *observed, *fitted; /* npoints each */
+    double rmse, mape;                        /* at the optimum; mape in percent */
+} wd_calib_series_info;
+size_t wd_calib_nseries(const wd_calib *c);
+void wd_calib_series(const wd_calib *c, size_t i, wd_calib_series_info *info);
+
+typedef struct wd_calib_summary {
+    size_t npoints, nparams, nstarts, best_start, nsame; /* nsame: starts that reached the best SSR */
+    double ssr, s2, tq;      /* SSR, s^2 = SSR/(n-p), t quantile (0.975, n-p) */
+    double collinearity;     /* Brun et al. (2001) gamma of all parameters */
+    size_t nevals, nfailed;  /* model runs, of which failed */
+} wd_calib_summary;
+void wd_calib_summary_get(const wd_calib *c, wd_calib_summary *out);
+
 #ifdef __cplusplus
 }
 #endif

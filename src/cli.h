@@ -5,4 +5,7 @@
 #ifndef WD_CLI_H
 #define WD_CLI_H
 
+/* cli_calibrate.c: fit a scenario's calibrate parameters to its data. */
+int cmd_calibrate(int argc, char **argv);
+
 #endif

@@ -32,6 +32,7 @@ static const command commands[] = {
     {"run", cmd_run, "run a model (.mdl) or a scenario (.cfg) and write its results"},
     {"check", cmd_check, "read and compile a model or scenario; report every problem"},
     {"info", cmd_info, "list subscript ranges and variables (kind, units, docs, inputs)"},
+    {"calibrate", cmd_calibrate, "fit a scenario's parameters to observed data, with uncertainty"},
 };
 
 static void print_usage_main(FILE *out)

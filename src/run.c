@@ -186,9 +186,17 @@ wd_status wd_run_set(wd_run *r, const char *name, double value, wd_diags *d)
                 return WD_E_ARG;
             }
     }
+    /* Setting a slot again replaces its override, so that a run that is
+     * given new values over and over (a calibration, a sweep worker) keeps
+     * one entry per slot instead of a growing list. */
     for (size_t k = 0; k < count; k++) {
         const_override o = {r->p->var_slot[var] + (uint32_t)(first + k), value};
-        if (!VEC_PUSH(r->overrides, o))
+        size_t j = 0;
+        while (j < r->overrides.n && r->overrides.v[j].slot != o.slot)
+            j++;
+        if (j < r->overrides.n)
+            r->overrides.v[j].value = value;
+        else if (!VEC_PUSH(r->overrides, o))
             return WD_E_NOMEM;
     }
     return WD_OK;

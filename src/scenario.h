@@ -13,8 +13,11 @@
  * layer; time, solver and output field by field (output.vars as one list);
  * set entries by variable, compared like Vensim names (case, spaces and
  * underscores do not matter, in the name and in each subscript element); name
- * comes from the top file only. The top-level groups sweep, calibrate and
- * compare are accepted and ignored (reserved for later features).
+ * comes from the top file only. calibrate: params merged by variable like
+ * set (later wins), data replaced as a whole list by a later layer that has
+ * one, starts/seed/iterations/fd_step field by field (see scn_calib). The
+ * top-level groups sweep and compare are accepted and ignored (reserved for
+ * later features).
  */
 #ifndef WD_SCENARIO_H
 #define WD_SCENARIO_H
@@ -78,7 +81,77 @@ struct wd_scenario {
     char **out_vars;    /* NULL/0 = all */
     size_t nout_vars;
     scn_src output_src;
+
+    /* calibrate = { ... } (merged over layers; see scn_calib) */
+    struct scn_calib *calib; /* NULL when no layer has a calibrate group */
 };
+
+/* ---- calibration spec (calibrate = { params; data; defaults; starts; ... }) ----
+ * Read here, used by calib.c. Checks done while reading (each reported at
+ * the file and line of the setting): types, unknown keys, min < max, start
+ * inside [min, max], weight > 0, a numeric scale > 0, factor != 0, starts >=
+ * 1, format long or wide, the data file exists, wide data names its column,
+ * from <= to. What needs the model or the data (unknown variables, no
+ * matching rows, points outside the run's time) is checked by calib.c with
+ * the same file:line. */
+
+/* One fitted parameter: a constant (or an element "x[e]", or a whole array
+ * set to one value) searched within [min, max]. */
+typedef struct scn_param {
+    char *var;
+    double min, max;
+    double start;        /* NaN = the middle of [min, max] */
+    scn_src src;         /* line of var */
+} scn_param;
+
+/* How residuals are divided: relative = by the series' mean absolute
+ * observation; absolute = not at all (data units); number = by that number;
+ * pointwise = each by its own |observation| (a relative error per point, for
+ * series spanning orders of magnitude). */
+typedef enum scn_scale { SCN_SCALE_RELATIVE = 0, SCN_SCALE_ABSOLUTE, SCN_SCALE_NUMBER, SCN_SCALE_POINTWISE } scn_scale;
+
+/* match = { column = "value"; column2 = ["a", "b"]; }: a row is used when, for
+ * every column, its field equals one of the values (blanks around the field
+ * ignored, case significant). */
+typedef struct scn_match {
+    char *column;
+    char **values;
+    size_t nvalues;
+} scn_match;
+
+/* One observed series. */
+typedef struct scn_data {
+    char *file;          /* resolved path of the CSV/TSV file */
+    bool wide;           /* format = "wide": a time column and one column per series */
+    char *time_col;      /* time = "year"; NULL = the first of year/time/t (any case) */
+    char *value_col;     /* long: value = "value" (NULL = "value"); */
+    char *column;        /* wide: column = "name" of this series (required) */
+    scn_match *match;    /* long (and wide, to select rows) */
+    size_t nmatch;
+    char *var;           /* the model variable (element) compared with the data */
+    char *label;         /* name = "..."; NULL = var */
+    double weight;       /* > 0, default 1 */
+    scn_scale scale;     /* default relative */
+    double scale_value;  /* SCN_SCALE_NUMBER: > 0 */
+    double factor;       /* observed value * factor = model units; default 1 */
+    double time_offset;  /* added to the time column; default 0 */
+    double from, to;     /* rows with time (after offset) outside are skipped; -inf/+inf */
+    scn_src src;         /* the entry (line of its var, else of the group) */
+} scn_data;
+
+typedef struct scn_calib {
+    scn_src src;         /* the calibrate group of the last layer that has one */
+    scn_param *params;   /* merged by variable, in order of first appearance */
+    size_t nparams;
+    scn_data *data;      /* from the last layer that has a data list */
+    size_t ndata;
+    scn_src data_src;
+    int starts;          /* >= 1, default 1 */
+    bool has_seed;       /* seed of the Latin hypercube (default 1) */
+    unsigned long seed;
+    int iterations;      /* > 0: iterations per start, default 200 */
+    double fd_step;      /* relative finite-difference step; NaN = from the method */
+} scn_calib;
 
 /* Loads path and its layers. On failure *out is NULL, every problem found is
  * in diags as "file:line: error: ..." (with "did you mean" for misspelt

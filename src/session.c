@@ -4,6 +4,7 @@
  */
 #include "run_internal.h"
 #include "scenario.h"
+#include "session.h"
 
 #include <math.h>
 #include <string.h>
@@ -64,7 +65,7 @@ static void set_error(wd_diags *d, const scn_set *e, const char *fmt, const char
 
 /* Whether every element a set entry covers is defined by numbers: then the
  * run overrides it directly, else its equation becomes an input. */
-static bool is_plain_constant(const wd_model *m, int var, size_t flat)
+bool session_is_plain_constant(const wd_model *m, int var, size_t flat)
 {
     const var_t *v = &m->vars.v[var];
     size_t first = flat == SIZE_MAX ? 0 : flat, count = flat == SIZE_MAX ? v->nelems : 1;
@@ -77,21 +78,10 @@ static bool is_plain_constant(const wd_model *m, int var, size_t flat)
     return true;
 }
 
-wd_status wd_scenario_prepare(const wd_scenario *s, wd_diags *diags, wd_model **model, wd_program **program,
-                              wd_run **run, wd_run_opts *opts)
+wd_status session_compile(const wd_scenario *s, const wd_model *m, const char *const *extra, size_t nextra,
+                          wd_diags *diags, wd_program **program)
 {
-    *model = NULL;
     *program = NULL;
-    *run = NULL;
-    if (!s->model) {
-        wd_diag_add(diags, WD_ERROR, (wd_loc){s->path, 0, 0}, NULL,
-                    "no model: set `model = \"path/to/model.mdl\";` in the scenario or a layer it extends");
-        return WD_E_ARG;
-    }
-    wd_status st = wd_model_load(s->model, diags, model);
-    if (st != WD_OK)
-        return st;
-    const wd_model *m = *model;
     VEC(const char *) inputs = {0};
     bool bad = false;
     for (size_t i = 0; i < s->nsets; i++) {
@@ -120,22 +110,30 @@ wd_status wd_scenario_prepare(const wd_scenario *s, wd_diags *diags, wd_model **
             bad = true;
             continue;
         }
-        if (e->is_series || !is_plain_constant(m, var, flat))
+        if (e->is_series || !session_is_plain_constant(m, var, flat))
             if (!VEC_PUSH(inputs, e->var)) {
                 VEC_FREE(inputs);
                 return WD_E_NOMEM;
             }
     }
+    for (size_t i = 0; i < nextra; i++)
+        if (!VEC_PUSH(inputs, extra[i])) {
+            VEC_FREE(inputs);
+            return WD_E_NOMEM;
+        }
     if (bad) {
         VEC_FREE(inputs);
         return WD_E_ARG;
     }
     wd_compile_opts co = {inputs.v, inputs.n};
-    st = wd_program_compile(m, &co, diags, program);
+    wd_status st = wd_program_compile(m, &co, diags, program);
     VEC_FREE(inputs);
-    if (st != WD_OK)
-        return st;
-    st = wd_run_new(*program, run);
+    return st;
+}
+
+wd_status session_new_run(const wd_scenario *s, const wd_program *p, wd_diags *diags, wd_run **run)
+{
+    wd_status st = wd_run_new(p, run);
     if (st != WD_OK)
         return st;
     for (size_t i = 0; i < s->nsets && st == WD_OK; i++) {
@@ -149,8 +147,11 @@ wd_status wd_scenario_prepare(const wd_scenario *s, wd_diags *diags, wd_model **
         if (st != WD_OK && wd_diags_count(diags, WD_ERROR) > before)
             wd_diag_add(diags, WD_NOTE, (wd_loc){e->src.file, e->src.line, 0}, NULL, "in this setting");
     }
-    if (st != WD_OK)
-        return st;
+    return st;
+}
+
+void session_run_opts(const wd_scenario *s, wd_run_opts *opts)
+{
     if (isfinite(s->t_start))
         opts->initial_time = s->t_start;
     if (isfinite(s->t_stop))
@@ -169,5 +170,28 @@ wd_status wd_scenario_prepare(const wd_scenario *s, wd_diags *diags, wd_model **
         opts->hmax = s->hmax;
     if (s->has_seed)
         opts->seed = s->seed;
+}
+
+wd_status wd_scenario_prepare(const wd_scenario *s, wd_diags *diags, wd_model **model, wd_program **program,
+                              wd_run **run, wd_run_opts *opts)
+{
+    *model = NULL;
+    *program = NULL;
+    *run = NULL;
+    if (!s->model) {
+        wd_diag_add(diags, WD_ERROR, (wd_loc){s->path, 0, 0}, NULL,
+                    "no model: set `model = \"path/to/model.mdl\";` in the scenario or a layer it extends");
+        return WD_E_ARG;
+    }
+    wd_status st = wd_model_load(s->model, diags, model);
+    if (st != WD_OK)
+        return st;
+    st = session_compile(s, *model, NULL, 0, diags, program);
+    if (st != WD_OK)
+        return st;
+    st = session_new_run(s, *program, diags, run);
+    if (st != WD_OK)
+        return st;
+    session_run_opts(s, opts);
     return WD_OK;
 }

@@ -182,6 +182,10 @@ static void test_full_file(void **state)
     /* Provenance: the file's text after a header line. */
     const char *hdr = "# file: " SCN "full.cfg\n# Every scenario setting once;";
     assert_int_equal(strncmp(s->text, hdr, strlen(hdr)), 0);
+    assert_non_null(s->calib); /* read in full by test_calib.c */
+    assert_int_equal(s->calib->nparams, 1);
+    assert_int_equal(s->calib->ndata, 1);
+    assert_int_equal(s->calib->starts, 4);
     assert_contains(s->text, "sweep = { runs = 1000;");
 
     scn_free(s);

@@ -1,0 +1,29 @@
+/* session.h: the pieces of wd_scenario_prepare (session.c), for callers that
+ * need more than one run of a scenario's program or extra inputs: the
+ * calibration (calib.c) compiles its parameters as inputs when they are
+ * computed by equations, and gives each worker thread a run of its own.
+ */
+#ifndef WD_SESSION_H
+#define WD_SESSION_H
+
+#include "run_internal.h"
+#include "scenario.h"
+
+/* Whether the variable (or element flat; SIZE_MAX = all of it) is defined by
+ * numbers only, so that wd_run_set can override it without an input. */
+bool session_is_plain_constant(const wd_model *m, int var, size_t flat);
+
+/* Checks the scenario's set entries against m (errors at their file:line)
+ * and compiles m with the entries that need it, plus `extra`, as inputs. */
+wd_status session_compile(const wd_scenario *s, const wd_model *m, const char *const *extra, size_t nextra,
+                          wd_diags *diags, wd_program **program);
+
+/* A new run of p holding the scenario's set values. On failure *run may be
+ * non-NULL and is the caller's to free. */
+wd_status session_new_run(const wd_scenario *s, const wd_program *p, wd_diags *diags, wd_run **run);
+
+/* Copies the scenario's time, solver and seed into opts (unset fields keep
+ * their values). */
+void session_run_opts(const wd_scenario *s, wd_run_opts *opts);
+
+#endif
