@@ -188,7 +188,7 @@ typedef struct wd_output_opts {
 
 /* ---- scenarios --------------------------------------------------------------- */
 /* A scenario: a model plus settings from libconfig files layered with
- * `extends` (see docs/scenarios.md), or plain command-line settings. */
+ * `extends` (see the README), or plain command-line settings. */
 typedef struct wd_scenario wd_scenario;
 
 wd_status wd_scenario_load(const char *path, wd_diags *diags, wd_scenario **out);
