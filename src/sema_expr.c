@@ -732,6 +732,66 @@ static ast *resolve_lookup_arg(sema *s, scope *sc, ast *ref, const char *fname)
     return ref;
 }
 
+/* Marks `count` range subscripts of reference `arg`, ending `skip` places
+ * before its last subscript, with '!': the vector functions work along the
+ * last subscript of their argument (Vensim's rule for VECTOR SORT ORDER,
+ * VECTOR RANK, VECTOR REORDER, ALLOCATE BY PRIORITY, ALLOCATE AVAILABLE and
+ * INVERT MATRIX, whose matrix is the last two subscripts), so that range
+ * becomes the '!' range the compiler reduces over, as for SUM(x[d!]). */
+static bool mark_vector_dims(sema *s, ast *arg, int count, int skip, const char *fname, int argno)
+{
+    if (arg->kind != AST_REF || (int)arg->nsubs < count + skip) {
+        sema_error(s, arg->loc, "argument %d of %s must be a variable with %d subscript%s or more", argno, fname,
+                   count + skip, count + skip == 1 ? "" : "s");
+        return false;
+    }
+    for (int k = 0; k < count; k++) {
+        ast_sub *sub = &arg->subs[arg->nsubs - (size_t)skip - 1 - (size_t)k];
+        if (sema_find_dim(s, sub->name) < 0) {
+            sema_error(s, sub->loc,
+                       "subscript '%s' of argument %d of %s must be a range: the function works along it", sub->raw,
+                       argno, fname);
+            return false;
+        }
+        sub->bang = true;
+    }
+    if (skip) {
+        ast_sub *sub = &arg->subs[arg->nsubs - 1];
+        if (sema_find_dim(s, sub->name) >= 0) {
+            sema_error(s, sub->loc,
+                       "the last subscript of argument %d of %s must be the element where the priority profile "
+                       "starts (as in pp[branch, ptype]), found the range '%s'",
+                       argno, fname, sub->raw);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool mark_vector_args(sema *s, ast *a, fn_id fn)
+{
+    switch (fn) {
+    case F_VECTOR_SORT_ORDER:
+    case F_VECTOR_RANK:
+    case F_VECTOR_REORDER:
+        return mark_vector_dims(s, a->args[0], 1, 0, a->raw, 1);
+    case F_ALLOCATE_BY_PRIORITY:
+        return mark_vector_dims(s, a->args[0], 1, 0, a->raw, 1) && mark_vector_dims(s, a->args[1], 1, 0, a->raw, 2);
+    case F_ALLOCATE_AVAILABLE:
+        return mark_vector_dims(s, a->args[0], 1, 0, a->raw, 1) && mark_vector_dims(s, a->args[1], 1, 1, a->raw, 2);
+    case F_INVERT_MATRIX:
+        return mark_vector_dims(s, a->args[0], 2, 0, a->raw, 1);
+    case F_VECTOR_ELM_MAP:
+        if (a->args[0]->kind != AST_REF) {
+            sema_error(s, a->args[0]->loc, "the first argument of %s must name a variable", a->raw);
+            return false;
+        }
+        return true;
+    default:
+        return true;
+    }
+}
+
 static ast *resolve_call(sema *s, scope *sc, ast *a)
 {
     int v = sema_find_var(s, a->name);
@@ -827,6 +887,8 @@ static ast *resolve_call(sema *s, scope *sc, ast *a)
             }
             return mk_num(s, (double)s->m->dims.v[d].n, a->loc);
         }
+        if (!mark_vector_args(s, a, (fn_id)fn))
+            return a;
         int saved = sc->nbang;
         for (size_t i = 0; i < a->nargs; i++)
             collect_bangs(s, sc, a->args[i]);

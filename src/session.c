@@ -36,6 +36,14 @@ wd_status wd_scenario_for_model(const char *model_path, wd_scenario **out)
 
 void wd_scenario_free(wd_scenario *s) { scn_free(s); }
 
+wd_status wd_scenario_add_data(wd_scenario *s, const char *path)
+{
+    char *copy = wd_xstrdup(path);
+    if (!copy)
+        return WD_E_NOMEM;
+    return scn_push_data(s, copy) ? WD_OK : WD_E_NOMEM;
+}
+
 wd_status wd_scenario_set(wd_scenario *s, const char *assignment, wd_diags *diags)
 {
     return scn_add_set(s, assignment, diags);
@@ -88,7 +96,8 @@ wd_status wd_scenario_prepare(const wd_scenario *s, wd_diags *diags, wd_model **
                     "no model: set `model = \"path/to/model.mdl\";` in the scenario or a layer it extends");
         return WD_E_ARG;
     }
-    wd_status st = wd_model_load(s->model, diags, model);
+    wd_load_opts lo = {(const char *const *)s->data, s->ndata};
+    wd_status st = wd_model_load_opts(s->model, &lo, diags, model);
     if (st != WD_OK)
         return st;
     const wd_model *m = *model;
