@@ -482,6 +482,8 @@ static bool except_matches(sema *s, const ast_sub *sub, int elem)
 }
 
 /* Builds loops and points of an equation of var from its left-hand side. */
+static const char *dd_raw(const sema *s, int d) { return s->m->dims.v[d].raw; }
+
 static int build_eqn(sema *s, int var, const mdl_eq *eq)
 {
     var_t *v = &s->m->vars.v[var];
@@ -494,6 +496,16 @@ static int build_eqn(sema *s, int var, const mdl_eq *eq)
         int d = sema_find_dim(s, sub->name);
         const dim_t *vd = &s->m->dims.v[v->dims[p]];
         if (d >= 0) {
+            for (int q = 0; q < e.nloops; q++)
+                if (e.loop_dim[q] == d) {
+                    /* Vensim's rule: a range runs once per equation; a
+                     * square array needs a second range (an equivalent) */
+                    sema_error(s, sub->loc,
+                               "range '%s' is used twice on the left-hand side of '%s'; for the second subscript "
+                               "use an equivalent range (e.g. %s2 <-> %s)",
+                               dd_raw(s, d), v->raw, dd_raw(s, d), dd_raw(s, d));
+                    return -1;
+                }
             int l = e.nloops++;
             e.loop_dim[l] = d;
             e.lhs_loop[p] = l;

@@ -320,28 +320,22 @@ void vm_exec(vm_ctx *cx, const vm_code *code)
     VM_CASE(OP_PIPE_INIT)
     {
         for (uint32_t i = 0; i < I->n; i++)
-            if (!pipe_init(&cx->pipes[I->aux + i], v[I->a + i], v[I->b + i], DT))
+            if (!pipe_init(&cx->pipes[I->aux + i], v[I->a + i], v[I->b + i], DT, cx->pipe_history))
                 cx->fault = 1;
         VM_NEXT;
     }
     VM_CASE(OP_PIPE_READ)
     {
         double *d = v + I->d;
-        for (uint32_t i = 0; i < I->n; i++) {
-            const pipe_t *pp = &cx->pipes[I->aux + i];
-            d[i] = pp->buf ? pp->buf[pp->head] : NAN;
-        }
+        for (uint32_t i = 0; i < I->n; i++)
+            d[i] = pipe_read(&cx->pipes[I->aux + i], T);
         VM_NEXT;
     }
     VM_CASE(OP_PIPE_PUSH)
     {
-        for (uint32_t i = 0; i < I->n; i++) {
-            pipe_t *pp = &cx->pipes[I->aux + i];
-            if (!pp->buf)
-                continue;
-            pp->buf[pp->head] = v[I->a + i];
-            pp->head = pp->head + 1 == pp->len ? 0 : pp->head + 1;
-        }
+        for (uint32_t i = 0; i < I->n; i++)
+            if (!pipe_push(&cx->pipes[I->aux + i], T, v[I->a + i]))
+                cx->fault = 1;
         VM_NEXT;
     }
     VM_CASE(OP_RAND_UNIFORM)
