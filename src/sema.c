@@ -939,7 +939,7 @@ static void collect_vars(sema *s)
         }
         var_t *vv = &s->m->vars.v[v];
         vv->eqns = sema_alloc(s, (ids.n + 1) * sizeof(int));
-        if (vv->eqns) {
+        if (vv->eqns && ids.n) { /* none when every equation had an error */
             memcpy(vv->eqns, ids.v, ids.n * sizeof(int));
             vv->neqns = ids.n;
         }
@@ -1246,6 +1246,7 @@ wd_status sema_build(mdl_file *file, const char *path, const char *const *inputs
     m->dim_by_name = wd_map_new();
     m->var_by_name = wd_map_new();
     m->time_units = "";
+    df_set data = {0}; /* before the first goto: freed at done */
     sema s = {0};
     s.m = m;
     s.f = file;
@@ -1260,7 +1261,6 @@ wd_status sema_build(mdl_file *file, const char *path, const char *const *inputs
         goto done;
     }
     wd_sha256_hex(file->text, file->len, m->sha256);
-    df_set data = {0};
     if (ndata_files) {
         m->data_files = wd_xcalloc(ndata_files, sizeof(char *));
         if (!m->data_files) {

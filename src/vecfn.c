@@ -110,6 +110,9 @@ void vf_sort(double *v, const vm_ins *I, const uint32_t *pool, bool rank)
             keys[i] = (sortkey){g[i], i, dr};
         qsort(keys, k, sizeof(sortkey), cmp_key);
         size_t pos = pool[I->aux + j];
+        d[j] = NAN;
+        if (pos >= k)
+            continue;
         if (rank) {
             /* the rank (from 1) of element pos */
             for (size_t r = 0; r < k; r++)
@@ -260,7 +263,7 @@ void vf_alloc_priority(double *v, const vm_ins *I, const uint32_t *pool)
         if (j == 0 || memcmp(r, r - k, k * sizeof(double)) || memcmp(p, p - k, k * sizeof(double)) ||
             width[j] != width[j - 1] || supply[j] != supply[j - 1])
             alloc_priority(r, p, k, width[j], supply[j], out, idx, dist, rq, active);
-        d[j] = out[pool[I->aux + j]];
+        d[j] = pool[I->aux + j] < k ? out[pool[I->aux + j]] : NAN;
     }
     wd_xfree(buf);
 }
@@ -382,7 +385,7 @@ void vf_alloc_avail(double *v, const vm_ins *I, const uint32_t *pool)
             same = !memcmp(req + blk * nk + o, req + blk * nk + o - k, k * sizeof(double));
         if (!same)
             alloc_avail(req + o, type + o, prio + o, width + o, k, avail[j], out);
-        d[j] = out[pool[I->aux + j]];
+        d[j] = pool[I->aux + j] < k ? out[pool[I->aux + j]] : NAN;
     }
     if (out != small)
         wd_xfree(out);
@@ -417,7 +420,7 @@ void vf_invert(double *v, const vm_ins *I, const uint32_t *pool)
                  gsl_linalg_LU_invert(a, perm, inv) == GSL_SUCCESS;
             last = g;
         }
-        d[j] = ok ? inv->data[pool[I->aux + j]] : NAN;
+        d[j] = ok && pool[I->aux + j] < k ? inv->data[pool[I->aux + j]] : NAN;
     }
     gsl_permutation_free(perm);
     gsl_matrix_free(inv);
