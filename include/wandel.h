@@ -69,6 +69,16 @@ wd_status wd_model_load(const char *path, wd_diags *diags, wd_model **out);
 /* Same from text; `path` names it in messages and anchors relative data files. */
 wd_status wd_model_from_string(const char *text, const char *path, wd_diags *diags,
                                wd_model **out);
+/* Loading with data files: variables the model declares without an
+ * equation (`x :INTERPOLATE:` or just `x`) take their values from these
+ * .tab/.csv tables, Time down or across, columns "x" or "x[e1,e2]" (the
+ * layout wandel and Vensim write). Later files override earlier ones. */
+typedef struct wd_load_opts {
+    const char *const *data_files;
+    size_t ndata_files;
+} wd_load_opts;
+wd_status wd_model_load_opts(const char *path, const wd_load_opts *opts, wd_diags *diags,
+                             wd_model **out);
 void wd_model_free(wd_model *m);
 const char *wd_model_path(const wd_model *m);
 const char *wd_model_sha256(const wd_model *m); /* of the file's bytes */
@@ -197,6 +207,9 @@ wd_status wd_scenario_for_model(const char *model_path, wd_scenario **out);
 void wd_scenario_free(wd_scenario *s);
 /* Adds "NAME=VALUE" as a setting (later ones win), as `--set` does. */
 wd_status wd_scenario_set(wd_scenario *s, const char *assignment, wd_diags *diags);
+/* Adds a data file (as `data = [...]` does; the path is used as given) for
+ * variables the model declares without an equation. */
+wd_status wd_scenario_add_data(wd_scenario *s, const char *path);
 const char *wd_scenario_name(const wd_scenario *s);
 const char *wd_scenario_path(const wd_scenario *s);   /* NULL without a file */
 const char *wd_scenario_text(const wd_scenario *s);   /* NULL without a file */

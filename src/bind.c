@@ -57,6 +57,15 @@ bool ispace_extend(const wd_model *m, const ispace *outer, const ast *a, ispace 
     return true;
 }
 
+bool ispace_extend_arg(const wd_model *m, const ispace *outer, const ast *arg, ispace *inner)
+{
+    *inner = *outer;
+    if (!add_bangs(m, inner, arg))
+        return false;
+    inner->npoints = inner->np * inner->bang_n;
+    return true;
+}
+
 /* Where a subscript's position comes from. */
 typedef struct source {
     int kind; /* 0 fixed position, 1 a loop, 2 a '!' range */
@@ -220,6 +229,17 @@ bool bind_dimval(const wd_model *m, const ispace *s, int d, double *out, char *e
         }
     source src = {0};
     if (!bind_dim(m, s, d, false, root, 1, &src, err, errlen))
+        return false;
+    for (size_t q = 0; q < s->npoints; q++)
+        out[q] = coord(m, s, &src, q);
+    wd_xfree(src.posmap);
+    return true;
+}
+
+bool bind_pos(const wd_model *m, const ispace *s, int d, int *out, char *err, size_t errlen)
+{
+    source src = {0};
+    if (!bind_dim(m, s, d, false, d, 0, &src, err, errlen))
         return false;
     for (size_t q = 0; q < s->npoints; q++)
         out[q] = coord(m, s, &src, q);

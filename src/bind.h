@@ -25,6 +25,9 @@ void ispace_init(ispace *s, const eqn_t *e, size_t p0, size_t np);
  * array functions). Returns false if too many. */
 bool ispace_extend(const wd_model *m, const ispace *outer, const ast *a, ispace *inner);
 
+/* s extended by the '!' ranges of one argument `arg` of an array function. */
+bool ispace_extend_arg(const wd_model *m, const ispace *outer, const ast *arg, ispace *inner);
+
 /* Flat indices of variable v read by a reference with subscripts subs at
  * every point of s (out has s->npoints entries). On failure (an element the
  * binding cannot place) returns false with a message in err. */
@@ -34,5 +37,10 @@ bool bind_ref(const wd_model *m, const ispace *s, const var_t *v, const ast_sub 
  * element in range d, at every point. */
 bool bind_dimval(const wd_model *m, const ispace *s, int d, double *out, char *err,
                  size_t errlen);
+
+/* The position in range d of the element that a subscript written as d
+ * (without '!') binds to at every point of s: where each point sits along a
+ * vector function's range. */
+bool bind_pos(const wd_model *m, const ispace *s, int d, int *out, char *err, size_t errlen);
 
 #endif

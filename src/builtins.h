@@ -92,10 +92,18 @@ typedef enum fn_class {
     X(F_VECTOR_REORDER, "vector reorder", 2, 2, FC_ARRAY)                \
     X(F_ALLOCATE_BY_PRIORITY, "allocate by priority", 5, 5, FC_ARRAY)    \
     X(F_ALLOCATE_AVAILABLE, "allocate available", 3, 3, FC_ARRAY)        \
+    X(F_INVERT_MATRIX, "invert matrix", 2, 2, FC_ARRAY)                  \
+    X(F_GET_TIME_VALUE, "get time value", 3, 3, FC_TIME)                 \
     X(F_RANDOM_UNIFORM, "random uniform", 3, 3, FC_RANDOM)               \
     X(F_RANDOM_NORMAL, "random normal", 5, 5, FC_RANDOM)                 \
-    X(F_RANDOM_EXPONENTIAL, "random exponential", 4, 4, FC_RANDOM)       \
+    X(F_RANDOM_EXPONENTIAL, "random exponential", 4, 5, FC_RANDOM)       \
     X(F_RANDOM_POISSON, "random poisson", 6, 6, FC_RANDOM)               \
+    X(F_RANDOM_GAMMA, "random gamma", 6, 6, FC_RANDOM)                   \
+    X(F_RANDOM_WEIBULL, "random weibull", 6, 6, FC_RANDOM)               \
+    X(F_RANDOM_BETA, "random beta", 7, 7, FC_RANDOM)                     \
+    X(F_RANDOM_BINOMIAL, "random binomial", 7, 7, FC_RANDOM)             \
+    X(F_RANDOM_NEGATIVE_BINOMIAL, "random negative binomial", 7, 7, FC_RANDOM) \
+    X(F_RANDOM_TRIANGULAR, "random triangular", 6, 6, FC_RANDOM)         \
     X(F_RANDOM_0_1, "random 0 1", 0, 0, FC_RANDOM)
 
 typedef enum fn_id {

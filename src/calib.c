@@ -331,7 +331,7 @@ wd_status wd_calib_new(const wd_scenario *s, wd_diags *d, wd_calib **out)
         p->hi = p->spec->max;
         p->start = isfinite(p->spec->start) ? p->spec->start : 0.5 * (p->lo + p->hi);
     }
-    if ((st = wd_model_load(s->model, d, &c->model)) != WD_OK)
+    if ((st = session_load_model(s, d, &c->model)) != WD_OK)
         goto fail;
     if ((st = check_names(c, d, &inputs)) != WD_OK)
         goto fail;

@@ -149,6 +149,7 @@ static uint32_t pool_add(cc *c, const uint32_t *idx, size_t n)
 }
 
 double vm_apply(int op, double A, double B, double C);
+int dim_pos(const wd_model *m, int d, int e);
 
 static const operand BAD = {0, true, false};
 
@@ -342,6 +343,329 @@ static void request_bp(cc *c, bp_kind kind, const ispace *s, const ast *const *a
         c->oom = true;
 }
 
+
+/* ---- vector functions, random draws, GET TIME VALUE --------------------------------- */
+
+/* Copies operands into one fresh block of temporaries, operand i taking
+ * len[i] slots (a broadcast operand is repeated): the packed operand layout
+ * of the vector instructions (opcodes.h). */
+static operand pack(cc *c, const operand *ops, const size_t *len, int k)
+{
+    size_t total = 0;
+    for (int i = 0; i < k; i++) {
+        if (!ops[i].ok)
+            return BAD;
+        total += len[i];
+    }
+    uint32_t blk = temp(c, total);
+    size_t off = 0;
+    for (int i = 0; i < k; i++) {
+        uint32_t dst = blk + (uint32_t)off;
+        if (len[i] == 1)
+            emit(c, OP_MOV, 1, dst, ops[i].slot, 0, 0, 0, 0);
+        else
+            emit(c, OP_V_MOV, (uint32_t)len[i], dst, ops[i].slot, 0, 0, 0, ops[i].scalar ? VF_A : 0);
+        off += len[i];
+    }
+    return vector_op(blk);
+}
+
+/* Pool offset of where each point of s sits along the vector a function
+ * works on: range d (and, for a matrix, d2 with positions p*n2 + q). */
+static bool vector_positions(cc *c, const ispace *s, const ast *call, int d, int d2, uint32_t *off)
+{
+    size_t n = s->npoints;
+    int *p1 = wd_xmalloc((n + 1) * sizeof(int)), *p2 = wd_xmalloc((n + 1) * sizeof(int));
+    uint32_t *idx = wd_xmalloc((n + 1) * sizeof(uint32_t));
+    bool ok = p1 && p2 && idx;
+    if (!ok)
+        c->oom = true;
+    char err[300];
+    if (ok && (!bind_pos(c->m, s, d, p1, err, sizeof err) || (d2 >= 0 && !bind_pos(c->m, s, d2, p2, err, sizeof err)))) {
+        cerr(c, call->loc,
+             "%s gives one value per element of range '%s'%s%s: the left-hand side must run over %s (%s)", call->raw,
+             c->m->dims.v[d].raw, d2 >= 0 ? " x " : "", d2 >= 0 ? c->m->dims.v[d2].raw : "",
+             d2 >= 0 ? "both" : "it", err);
+        ok = false;
+    }
+    if (ok) {
+        size_t n2 = d2 >= 0 ? c->m->dims.v[d2].n : 1;
+        for (size_t i = 0; i < n; i++)
+            idx[i] = (uint32_t)((size_t)p1[i] * n2 + (d2 >= 0 ? (size_t)p2[i] : 0));
+        *off = pool_add(c, idx, n);
+    }
+    wd_xfree(p1);
+    wd_xfree(p2);
+    wd_xfree(idx);
+    return ok;
+}
+
+/* The '!' range marked by sema on subscript `back` places before the last
+ * of reference r (the range a vector function works along). */
+static int marked_dim(const ast *r, size_t back)
+{
+    if (r->kind != AST_REF || r->nsubs <= back)
+        return -1;
+    return r->subs[r->nsubs - 1 - back].dim;
+}
+
+/* An argument evaluated over s extended by its own '!' ranges: n*k values,
+ * with *k the size of those ranges. */
+static operand vector_arg(cc *c, const ispace *s, const ast *arg, size_t *k)
+{
+    ispace inner;
+    if (!ispace_extend_arg(c->m, s, arg, &inner)) {
+        cerr(c, arg->loc, "too many '!' ranges");
+        return BAD;
+    }
+    *k = inner.bang_n;
+    return as_vector(c, cexpr(c, &inner, arg), inner.npoints);
+}
+
+static operand cvector(cc *c, const ispace *s, const ast *a)
+{
+    const wd_model *m = c->m;
+    size_t n = s->npoints;
+    fn_id fn = (fn_id)a->fn;
+    operand ops[8] = {{0, false, false}};
+    size_t len[8] = {0};
+    uint32_t pos = 0;
+    int op;
+    size_t k = 1;
+    switch (fn) {
+    case F_VECTOR_SELECT: {
+        /* selection and expression over the '!' ranges of both (Vensim
+         * pairs them element by element, as SUM(sel[d!] * expr[d!]) does) */
+        ispace inner;
+        if (!ispace_extend(m, s, a, &inner)) {
+            cerr(c, a->loc, "too many '!' ranges in %s", a->raw);
+            return BAD;
+        }
+        k = inner.bang_n;
+        ops[0] = as_vector(c, cexpr(c, &inner, a->args[0]), inner.npoints);
+        ops[1] = as_vector(c, cexpr(c, &inner, a->args[1]), inner.npoints);
+        ops[2] = cexpr(c, s, a->args[2]);
+        ops[3] = cexpr(c, s, a->args[3]);
+        len[0] = len[1] = n * k;
+        len[2] = len[3] = n;
+        operand blk = pack(c, ops, len, 4);
+        if (!blk.ok)
+            return BAD;
+        uint32_t t = temp(c, n);
+        emit(c, OP_VSELECT, (uint32_t)n, t, blk.slot, (uint32_t)k, 0, 0, 0);
+        return n == 1 ? scalar_op(t) : vector_op(t);
+    }
+    case F_VECTOR_SORT_ORDER:
+    case F_VECTOR_RANK:
+    case F_VECTOR_REORDER: {
+        ops[0] = vector_arg(c, s, a->args[0], &k);
+        ops[1] = cexpr(c, s, a->args[1]);
+        len[0] = n * k;
+        len[1] = n;
+        if (!ops[0].ok || !ops[1].ok)
+            return BAD;
+        if (fn != F_VECTOR_REORDER && !vector_positions(c, s, a, marked_dim(a->args[0], 0), -1, &pos))
+            return BAD;
+        op = fn == F_VECTOR_SORT_ORDER ? OP_VSORT_ORDER : fn == F_VECTOR_RANK ? OP_VRANK : OP_VREORDER;
+        operand blk = pack(c, ops, len, 2);
+        if (!blk.ok)
+            return BAD;
+        uint32_t t = temp(c, n);
+        emit(c, op, (uint32_t)n, t, blk.slot, (uint32_t)k, 0, pos, 0);
+        return n == 1 ? scalar_op(t) : vector_op(t);
+    }
+    case F_ALLOCATE_BY_PRIORITY: {
+        size_t k2 = 0;
+        ops[0] = vector_arg(c, s, a->args[0], &k);
+        ops[1] = vector_arg(c, s, a->args[1], &k2);
+        ops[2] = cexpr(c, s, a->args[3]);
+        ops[3] = cexpr(c, s, a->args[4]);
+        if (!ops[0].ok || !ops[1].ok || !ops[2].ok || !ops[3].ok)
+            return BAD;
+        if (k2 != k) {
+            cerr(c, a->loc, "the request and priority of %s run over ranges of different sizes (%zu and %zu)", a->raw,
+                 k, k2);
+            return BAD;
+        }
+        len[0] = len[1] = n * k;
+        len[2] = len[3] = n;
+        if (!vector_positions(c, s, a, marked_dim(a->args[0], 0), -1, &pos))
+            return BAD;
+        operand blk = pack(c, ops, len, 4);
+        if (!blk.ok)
+            return BAD;
+        uint32_t t = temp(c, n);
+        emit(c, OP_ALLOC_PRIORITY, (uint32_t)n, t, blk.slot, (uint32_t)k, 0, pos, 0);
+        return n == 1 ? scalar_op(t) : vector_op(t);
+    }
+    case F_ALLOCATE_AVAILABLE: {
+        /* the priority profile: four consecutive elements of the last
+         * range of the second argument, from the element written there */
+        const ast *pp = a->args[1];
+        ops[0] = vector_arg(c, s, a->args[0], &k);
+        const var_t *pv = pp->var >= 0 ? &m->vars.v[pp->var] : NULL;
+        const ast_sub *last = pp->nsubs ? &pp->subs[pp->nsubs - 1] : NULL;
+        int pd = pv ? pv->dims[pv->ndims - 1] : -1;
+        int p0 = pv && last && last->elem >= 0 ? dim_pos(m, pd, last->elem) : -1;
+        if (p0 < 0 || (size_t)p0 + 4 > m->dims.v[pd].n) {
+            cerr(c, pp->loc, "%s needs four profile values (type, priority, width, extra) from the element written as "
+                             "the last subscript of its second argument", a->raw);
+            return BAD;
+        }
+        for (int q = 0; q < 4; q++) {
+            ast copy = *pp;
+            ast_sub subs[WD_MAX_DIMS];
+            memcpy(subs, pp->subs, pp->nsubs * sizeof(ast_sub));
+            subs[pp->nsubs - 1].elem = m->dims.v[pd].elems[p0 + q];
+            copy.subs = subs;
+            size_t k2 = 0;
+            ops[1 + q] = vector_arg(c, s, &copy, &k2);
+            if (ops[1 + q].ok && k2 != k) {
+                cerr(c, a->loc, "the request and priority profile of %s run over ranges of different sizes (%zu and %zu)",
+                     a->raw, k, k2);
+                return BAD;
+            }
+            len[1 + q] = n * k;
+        }
+        ops[5] = cexpr(c, s, a->args[2]);
+        len[0] = n * k;
+        len[5] = n;
+        if (!ops[0].ok || !ops[5].ok)
+            return BAD;
+        if (!vector_positions(c, s, a, marked_dim(a->args[0], 0), -1, &pos))
+            return BAD;
+        operand blk = pack(c, ops, len, 6);
+        if (!blk.ok)
+            return BAD;
+        uint32_t t = temp(c, n);
+        emit(c, OP_ALLOC_AVAIL, (uint32_t)n, t, blk.slot, (uint32_t)k, 0, pos, 0);
+        return n == 1 ? scalar_op(t) : vector_op(t);
+    }
+    case F_INVERT_MATRIX: {
+        int d1 = marked_dim(a->args[0], 1), d2 = marked_dim(a->args[0], 0);
+        ops[0] = vector_arg(c, s, a->args[0], &k);
+        if (!ops[0].ok || d1 < 0 || d2 < 0)
+            return BAD;
+        if (m->dims.v[d1].n != m->dims.v[d2].n) {
+            cerr(c, a->loc, "%s needs a square matrix: ranges '%s' and '%s' differ in size (%zu and %zu)", a->raw,
+                 m->dims.v[d1].raw, m->dims.v[d2].raw, m->dims.v[d1].n, m->dims.v[d2].n);
+            return BAD;
+        }
+        double size;
+        operand sz = cexpr(c, s, a->args[1]);
+        if (sz.ok && sz.scalar && is_const(sz.slot) && (size = const_value(c, sz.slot)) != (double)m->dims.v[d1].n) {
+            cerr(c, a->args[1]->loc, "%s: the size given (%g) is not the matrix's (%zu)", a->raw, size,
+                 m->dims.v[d1].n);
+            return BAD;
+        }
+        if (!vector_positions(c, s, a, d1, d2, &pos))
+            return BAD;
+        uint32_t t = temp(c, n);
+        emit(c, OP_INVERT_MATRIX, (uint32_t)n, t, ops[0].slot, (uint32_t)k, 0, pos, 0);
+        return n == 1 ? scalar_op(t) : vector_op(t);
+    }
+    case F_VECTOR_ELM_MAP: {
+        /* the element each point reads, offset at run time within the
+         * whole variable (flat, row-major: Vensim's rule for several
+         * subscripts) */
+        const ast *r = a->args[0];
+        if (r->var < 0)
+            return BAD;
+        const var_t *v = &m->vars.v[r->var];
+        if (v->kind == VK_LOOKUP || v->kind == VK_TIME) {
+            cerr(c, r->loc, "the first argument of %s must be a variable with values", a->raw);
+            return BAD;
+        }
+        operand off = cexpr(c, s, a->args[1]);
+        size_t *flats = bind_or_report(c, s, r, v);
+        if (!flats || !off.ok) {
+            wd_xfree(flats);
+            return BAD;
+        }
+        uint32_t *idx = wd_xmalloc((n + 1) * sizeof(uint32_t));
+        if (!idx) {
+            wd_xfree(flats);
+            c->oom = true;
+            return BAD;
+        }
+        for (size_t i = 0; i < n; i++)
+            idx[i] = (uint32_t)flats[i];
+        uint32_t po = pool_add(c, idx, n);
+        wd_xfree(idx);
+        wd_xfree(flats);
+        uint32_t t = temp(c, n);
+        emit(c, OP_ELM_MAP, (uint32_t)n, t, off.slot, c->p->var_slot[r->var], (uint32_t)v->nelems, po,
+             off.scalar ? VF_A : 0);
+        return n == 1 ? scalar_op(t) : vector_op(t);
+    }
+    default:
+        return BAD;
+    }
+}
+
+/* RANDOM NORMAL, EXPONENTIAL, ...: min, max and the distribution's
+ * parameters packed for RAND_DIST; the last argument (Vensim's stream id)
+ * is not used: every draw comes from the run's one generator, seeded from
+ * the scenario's seed. */
+static operand crandom(cc *c, const ispace *s, const ast *a)
+{
+    size_t n = s->npoints;
+    int dist;
+    size_t np; /* arguments used, from min */
+    switch ((fn_id)a->fn) {
+    case F_RANDOM_NORMAL: dist = RD_NORMAL, np = 4; break;
+    case F_RANDOM_EXPONENTIAL: dist = RD_EXPONENTIAL, np = 4; break;
+    case F_RANDOM_POISSON: dist = RD_POISSON, np = 5; break;
+    case F_RANDOM_GAMMA: dist = RD_GAMMA, np = 5; break;
+    case F_RANDOM_WEIBULL: dist = RD_WEIBULL, np = 5; break;
+    case F_RANDOM_BETA: dist = RD_BETA, np = 6; break;
+    case F_RANDOM_BINOMIAL: dist = RD_BINOMIAL, np = 6; break;
+    case F_RANDOM_NEGATIVE_BINOMIAL: dist = RD_NEGBINOMIAL, np = 6; break;
+    default: dist = RD_TRIANGULAR, np = 5; break;
+    }
+    operand ops[8] = {{0, false, false}};
+    size_t len[8] = {0};
+    for (size_t i = 0; i < np; i++) {
+        ops[i] = cexpr(c, s, a->args[i]);
+        len[i] = n;
+    }
+    operand blk = pack(c, ops, len, (int)np);
+    if (!blk.ok)
+        return BAD;
+    uint32_t t = temp(c, n);
+    emit(c, OP_RAND_DIST, (uint32_t)n, t, blk.slot, (uint32_t)np, 0, (uint32_t)dist, 0);
+    return n == 1 ? scalar_op(t) : vector_op(t);
+}
+
+/* GET TIME VALUE(relativeto, offset, measure): the time (relativeto 0) or
+ * the initial time (1) plus offset, in the model's units of time (measure
+ * 0). Calendar measures (1..10) depend on Vensim's date settings, which a
+ * .mdl file does not carry, and the computer clock (relativeto 2) would make
+ * runs unrepeatable: both are reported. */
+static operand ctimevalue(cc *c, const ispace *s, const ast *a)
+{
+    size_t n = s->npoints;
+    operand rel = cexpr(c, s, a->args[0]);
+    operand off = cexpr(c, s, a->args[1]);
+    operand meas = cexpr(c, s, a->args[2]);
+    if (!rel.ok || !off.ok || !meas.ok)
+        return BAD;
+    if (!meas.scalar || !is_const(meas.slot) || const_value(c, meas.slot) != 0) {
+        cerr(c, a->args[2]->loc, "GET TIME VALUE: only measure 0 (the model's units of time) is supported; calendar "
+                                 "measures need Vensim's date settings, which the model file does not hold");
+        return BAD;
+    }
+    if (rel.scalar && is_const(rel.slot) && const_value(c, rel.slot) != 0 && const_value(c, rel.slot) != 1) {
+        cerr(c, a->args[0]->loc, "GET TIME VALUE: relativeto must be 0 (the time) or 1 (the initial time); the "
+                                 "computer clock (2) would make runs unrepeatable");
+        return BAD;
+    }
+    const wd_model *m = c->m;
+    operand init = m->v_initial >= 0 ? scalar_op(c->p->var_slot[m->v_initial]) : scalar_op(konst(c, 0));
+    operand base = elementwise(c, OP_SEL, n, 3, rel, init, scalar_op(SLOT_TIME));
+    return elementwise(c, OP_ADD, n, 2, base, off, BAD);
+}
+
 static operand ccall(cc *c, const ispace *s, const ast *a)
 {
     const wd_model *m = c->m;
@@ -471,15 +795,50 @@ static operand ccall(cc *c, const ispace *s, const ast *a)
         emit(c, op, (uint32_t)n, t, v.slot, (uint32_t)inner.bang_n, 0, 0, 0);
         return n == 1 ? scalar_op(t) : vector_op(t);
     }
-    case F_RANDOM_UNIFORM: {
-        x[0] = cexpr(c, s, a->args[0]);
-        x[1] = cexpr(c, s, a->args[1]);
+    case F_RANDOM_UNIFORM:
+    case F_RANDOM_0_1: {
+        x[0] = fn == F_RANDOM_0_1 ? scalar_op(konst(c, 0)) : cexpr(c, s, a->args[0]);
+        x[1] = fn == F_RANDOM_0_1 ? scalar_op(konst(c, 1)) : cexpr(c, s, a->args[1]);
         if (!x[0].ok || !x[1].ok)
             return BAD;
         uint32_t t = temp(c, n);
         emit(c, OP_RAND_UNIFORM, (uint32_t)n, t, x[0].slot, x[1].slot, 0, 0,
              (uint16_t)((x[0].scalar ? VF_A : 0) | (x[1].scalar ? VF_B : 0)));
         return n == 1 ? scalar_op(t) : vector_op(t);
+    }
+    case F_RANDOM_NORMAL:
+    case F_RANDOM_EXPONENTIAL:
+    case F_RANDOM_POISSON:
+    case F_RANDOM_GAMMA:
+    case F_RANDOM_WEIBULL:
+    case F_RANDOM_BETA:
+    case F_RANDOM_BINOMIAL:
+    case F_RANDOM_NEGATIVE_BINOMIAL:
+    case F_RANDOM_TRIANGULAR:
+        return crandom(c, s, a);
+    case F_VECTOR_SELECT:
+    case F_VECTOR_SORT_ORDER:
+    case F_VECTOR_RANK:
+    case F_VECTOR_REORDER:
+    case F_VECTOR_ELM_MAP:
+    case F_ALLOCATE_BY_PRIORITY:
+    case F_ALLOCATE_AVAILABLE:
+    case F_INVERT_MATRIX:
+        return cvector(c, s, a);
+    case F_GET_TIME_VALUE:
+        return ctimevalue(c, s, a);
+    case F_LOOKUP_AREA: {
+        x[0] = cexpr(c, s, a->args[1]);
+        x[1] = cexpr(c, s, a->args[2]);
+        uint32_t aux;
+        uint16_t flags = 0;
+        if (!x[0].ok || !x[1].ok || !lookup_tables(c, s, a->args[0], &aux, &flags))
+            return BAD;
+        bool one = x[0].scalar && x[1].scalar && (flags & VF_TABLE);
+        uint32_t t = temp(c, one ? 1 : n);
+        emit(c, OP_LOOKUP_AREA, one ? 1 : (uint32_t)n, t, x[0].slot, x[1].slot, 0, aux,
+             (uint16_t)(flags | (x[0].scalar ? VF_A : 0) | (x[1].scalar ? VF_B : 0)));
+        return one ? scalar_op(t) : vector_op(t);
     }
     default:
         cerr(c, a->loc, "function %s is not supported yet", a->raw);
@@ -760,7 +1119,7 @@ static uint32_t reloc(uint32_t s, uint32_t const_base, uint32_t temp_base)
     return s;
 }
 
-static bool aux_is_slot(int op) { return op == OP_PULSE_TRAIN || op == OP_RAND_NORMAL; }
+static bool aux_is_slot(int op) { return op == OP_PULSE_TRAIN; }
 
 static void reloc_code(vm_code *code, uint32_t cb, uint32_t tb)
 {
@@ -768,7 +1127,7 @@ static void reloc_code(vm_code *code, uint32_t cb, uint32_t tb)
         vm_ins *x = &code->ins[i];
         x->d = reloc(x->d, cb, tb);
         x->a = reloc(x->a, cb, tb);
-        if (!(x->op >= OP_REDUCE_SUM && x->op <= OP_REDUCE_MAX))
+        if (!WD_OP_B_IS_COUNT(x->op))
             x->b = reloc(x->b, cb, tb);
         x->c = reloc(x->c, cb, tb);
         if (aux_is_slot(x->op))

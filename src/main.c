@@ -66,6 +66,9 @@ static const char *usage_run =
     "  --set NAME=VALUE         set a constant (or 'x[elem]') for this run; repeatable\n"
     "  --start T, --stop T, --step DT, --saveper S   override the time settings\n"
     "  --seed N                 seed of the random functions (default 0)\n"
+    "  --data FILE              a .tab/.csv table (Time down or across) giving the\n"
+    "                           values of variables the model declares without an\n"
+    "                           equation; repeatable, later files win\n"
     "  --summary                print what was run and the final values of the stocks\n"
     "  -q, --quiet              print errors only\n"
     "\n"
@@ -144,6 +147,8 @@ typedef struct run_args {
     wd_run_opts opts;
     const char *sets[256];
     int nsets;
+    const char *data[64];
+    int ndata;
     bool summary, quiet;
 } run_args;
 
@@ -217,6 +222,11 @@ static int parse_run_args(int argc, char **argv, run_args *a)
             if (a->nsets >= 256)
                 return fail_usage("too many --set options (at most 256)", usage_run);
             a->sets[a->nsets++] = val;
+        } else if (!strcmp(o, "--data")) {
+            NEED_VALUE();
+            if (a->ndata >= 64)
+                return fail_usage("too many --data options (at most 64)", usage_run);
+            a->data[a->ndata++] = val;
         } else if (!strcmp(o, "--summary")) {
             a->summary = true;
         } else if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) {
@@ -323,6 +333,8 @@ static int cmd_run(int argc, char **argv)
     wd_status st = open_scenario(a.file, d, &s);
     for (int i = 0; st == WD_OK && i < a.nsets; i++)
         st = wd_scenario_set(s, a.sets[i], d);
+    for (int i = 0; st == WD_OK && i < a.ndata; i++)
+        st = wd_scenario_add_data(s, a.data[i]);
     wd_run_opts opts;
     wd_run_opts_init(&opts);
     if (st == WD_OK)

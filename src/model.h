@@ -96,7 +96,8 @@ typedef struct eqn_t {
 typedef enum tbl_mode {
     TBL_INTERP = 0,  /* linear interpolation, clamped at the ends */
     TBL_HOLD,        /* hold backward: last point at or before x */
-    TBL_FORWARD      /* look forward: next point at or after x */
+    TBL_FORWARD,     /* look forward: next point at or after x */
+    TBL_RAW          /* raw data: the value at a point, :NA: between points */
 } tbl_mode;
 
 typedef struct table_t {
@@ -147,6 +148,8 @@ struct wd_model {
     VEC(eqn_t) eqns;
     VEC(table_t) tables;
     VEC(input_t) inputs; /* set by wd_program_compile on a private copy */
+    char **data_files;   /* data files for variables without equations */
+    size_t ndata_files;
     int method_code;
     wd_method method;
     int v_time, v_initial, v_final, v_step, v_saveper; /* variable ids */
@@ -160,7 +163,8 @@ struct wd_model {
  * to diags. `inputs` (may be NULL) are names whose equations become run
  * inputs. */
 wd_status sema_build(mdl_file *file, const char *path, const char *const *inputs,
-                     size_t ninputs, wd_diags *diags, wd_model **out);
+                     size_t ninputs, const char *const *data_files, size_t ndata_files,
+                     wd_diags *diags, wd_model **out);
 
 /* Looks up "name" or "name[e1,e2]": variable id and, for elements, the flat
  * index (else *flat = SIZE_MAX). Returns false when unknown. */

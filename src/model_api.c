@@ -74,7 +74,7 @@ static char *check_encoding(char *text, size_t *len, const char *path, wd_diags 
 }
 
 static wd_status load_text(char *text, size_t len, const char *path, const char *const *inputs, size_t ninputs,
-                           wd_diags *diags, wd_model **out)
+                           const char *const *data, size_t ndata, wd_diags *diags, wd_model **out)
 {
     *out = NULL;
     bool bad_encoding;
@@ -91,10 +91,15 @@ static wd_status load_text(char *text, size_t len, const char *path, const char 
         mdl_file_free(f);
         return WD_E_SYNTAX;
     }
-    return sema_build(f, path, inputs, ninputs, diags, out);
+    return sema_build(f, path, inputs, ninputs, data, ndata, diags, out);
 }
 
 wd_status wd_model_load(const char *path, wd_diags *diags, wd_model **out)
+{
+    return wd_model_load_opts(path, NULL, diags, out);
+}
+
+wd_status wd_model_load_opts(const char *path, const wd_load_opts *opts, wd_diags *diags, wd_model **out)
 {
     *out = NULL;
     struct stat st;
@@ -118,7 +123,8 @@ wd_status wd_model_load(const char *path, wd_diags *diags, wd_model **out)
         wd_diag_add(diags, WD_ERROR, (wd_loc){path, 0, 0}, NULL, "cannot read model: %s", strerror(errno));
         return WD_E_IO;
     }
-    return load_text(text, len, path, NULL, 0, diags, out);
+    return load_text(text, len, path, NULL, 0, opts ? opts->data_files : NULL, opts ? opts->ndata_files : 0, diags,
+                     out);
 }
 
 wd_status wd_model_from_string(const char *text, const char *path, wd_diags *diags, wd_model **out)
@@ -126,7 +132,7 @@ wd_status wd_model_from_string(const char *text, const char *path, wd_diags *dia
     char *copy = wd_xstrdup(text);
     if (!copy)
         return WD_E_NOMEM;
-    return load_text(copy, strlen(copy), path ? path : "<string>", NULL, 0, diags, out);
+    return load_text(copy, strlen(copy), path ? path : "<string>", NULL, 0, NULL, 0, diags, out);
 }
 
 const char *wd_model_path(const wd_model *m) { return m->path; }
@@ -249,7 +255,8 @@ wd_status wd_program_compile(const wd_model *m, const wd_compile_opts *opts, wd_
     if (!text)
         return WD_E_NOMEM;
     wd_model *mine;
-    wd_status st = load_text(text, m->file->len, m->path, opts->inputs, opts->ninputs, diags, &mine);
+    wd_status st = load_text(text, m->file->len, m->path, opts->inputs, opts->ninputs,
+                             (const char *const *)m->data_files, m->ndata_files, diags, &mine);
     if (st != WD_OK)
         return st;
     st = compile_program(mine, diags, out);

@@ -89,9 +89,23 @@
     X(PIPE_READ, "d[i] = output of pipe aux+i")                                            \
     X(PIPE_PUSH, "pipe aux+i takes in a[i] and moves on one TIME STEP")                    \
     X(RAND_UNIFORM, "d[i] = uniform draw in [a, b) from the run's generator")              \
-    X(RAND_NORMAL, "d[i] = normal(mean b, sd c) truncated to [a, slot aux]")              \
-    X(RAND_EXP, "d[i] = a + exponential(mean c) truncated to [a, b]")                      \
-    X(RAND_POISSON, "d[i] = poisson(mean b) truncated to [a, c]")
+    X(RAND_DIST, "d[i] = draw from distribution aux, parameters a[k*n+i] for k < b (min, max, ...), redrawn until in [min, max]") \
+    X(LOOKUP_AREA, "d[i] = area under table (as LOOKUP's aux) from a[i] to b[i] (LOOKUP AREA)") \
+    X(VSELECT, "d[j] = VECTOR SELECT over group j of b: a = sel[n*b], expr[n*b], missing[n], action[n]") \
+    X(VSORT_ORDER, "d[j] = place pool[aux+j] of VECTOR SORT ORDER of group j: a = vec[n*b], direction[n]") \
+    X(VRANK, "d[j] = rank of element pool[aux+j] in group j (VECTOR RANK): a = vec[n*b], direction[n]") \
+    X(VREORDER, "d[j] = vec[j*b + order[j]] (VECTOR REORDER): a = vec[n*b], order[n]")   \
+    X(ELM_MAP, "d[i] = v[b + pool[aux+i] + a[i]] if inside the c elements at b, else :NA: (VECTOR ELM MAP)") \
+    X(ALLOC_PRIORITY, "d[j] = share of element pool[aux+j] (ALLOCATE BY PRIORITY): a = request[n*b], priority[n*b], width[n], supply[n]") \
+    X(ALLOC_AVAIL, "d[j] = share of element pool[aux+j] (ALLOCATE AVAILABLE): a = request[n*b], ptype, ppriority, pwidth, pextra [n*b each], avail[n]") \
+    X(INVERT_MATRIX, "d[j] = element pool[aux+j] of the inverse of the square group j of b: a = matrix[n*b]")
+
+/* Special operations whose operand b is a count (the group size of a
+ * reduction or vector function), not a slot: relocation leaves it alone. */
+#define WD_OP_B_IS_COUNT(op)                                                                  \
+    (((op) >= OP_REDUCE_SUM && (op) <= OP_REDUCE_MAX) || (op) == OP_RAND_DIST || (op) == OP_VSELECT || \
+     (op) == OP_VSORT_ORDER || (op) == OP_VRANK || (op) == OP_VREORDER || (op) == OP_ALLOC_PRIORITY ||  \
+     (op) == OP_ALLOC_AVAIL || (op) == OP_INVERT_MATRIX)
 
 enum {
 #define X(name, expr, doc) OP_##name, OP_V_##name,
@@ -101,6 +115,20 @@ enum {
     WD_SPECIAL_OPS(X)
 #undef X
     OP_COUNT
+};
+
+/* Distributions of RAND_DIST (aux) and their parameters after min, max,
+ * as Vensim's RANDOM functions take them (shift h, stretch r). */
+enum {
+    RD_NORMAL,       /* h, r: h + r * N(0,1) */
+    RD_EXPONENTIAL,  /* h, r: h + r * Exp(mean 1) */
+    RD_POISSON,      /* M, h, r: h + r * Poisson(M) */
+    RD_GAMMA,        /* O, h, r: h + r * Gamma(order O, scale 1) */
+    RD_WEIBULL,      /* S, h, r: h + r * Weibull(shape S, mean 1) */
+    RD_BETA,         /* A, B, h, r: h + r * Beta(A, B) */
+    RD_BINOMIAL,     /* P, N, h, r: h + r * Binomial(N trials, P) */
+    RD_NEGBINOMIAL,  /* P, N, h, r: h + r * (trials to N successes of P) */
+    RD_TRIANGULAR    /* S, P, T: triangular from S to T, peak P */
 };
 
 /* Operand flags of vector forms: the operand is one slot broadcast. */

@@ -93,6 +93,7 @@ typedef struct vm_ctx {
     struct run_inputs *inputs;
     void *rng;           /* gsl_rng * */
     int fault;           /* set when an instruction cannot run (bad pipe) */
+    bool pipe_history;   /* DELAY FIXED from the input's history (adaptive methods) */
 } vm_ctx;
 
 void vm_exec(vm_ctx *cx, const vm_code *code);

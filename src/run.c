@@ -41,8 +41,14 @@ wd_method wd_method_parse(const char *name)
 
 /* ---- pipes and inputs ------------------------------------------------------------ */
 
-bool pipe_init(pipe_t *p, double delay, double init, double dt)
+bool pipe_init(pipe_t *p, double delay, double init, double dt, bool history)
 {
+    p->history = history;
+    p->delay = delay;
+    p->init = init;
+    p->hstart = p->hn = 0;
+    if (history)
+        return isfinite(delay) && delay >= 0;
     double steps = dt > 0 ? floor(delay / dt + 0.5) : 1;
     if (!(steps >= 1))
         steps = 1;
@@ -59,6 +65,74 @@ bool pipe_init(pipe_t *p, double delay, double init, double dt)
     p->head = 0;
     for (uint32_t i = 0; i < len; i++)
         p->buf[i] = init;
+    return true;
+}
+
+/* With history, DELAY FIXED under an adaptive method returns the input
+ * linearly interpolated at t - delay from the values stored at the grid
+ * points (every TIME STEP, where the integrator stops when the model has
+ * discrete state), so that the output no longer jumps from one step to the
+ * next and a delay that is not a whole number of steps is honoured exactly
+ * at those points (docs/functions.md). */
+double pipe_read(const pipe_t *p, double t)
+{
+    if (!p->history)
+        return p->buf ? p->buf[p->head] : NAN;
+    double q = t - p->delay;
+    size_t a = p->hstart, n = p->hn;
+    if (a == n || q < p->ht[a] - 1e-9 * fmax(1, fabs(q)))
+        return p->init;
+    if (q >= p->ht[n - 1])
+        return p->hx[n - 1];
+    size_t lo = a, hi = n - 1; /* ht[lo] <= q < ht[hi] */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->ht[mid] <= q)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    double dt = p->ht[hi] - p->ht[lo];
+    return dt > 0 ? p->hx[lo] + (q - p->ht[lo]) * (p->hx[hi] - p->hx[lo]) / dt : p->hx[hi];
+}
+
+bool pipe_push(pipe_t *p, double t, double x)
+{
+    if (!p->history) {
+        if (!p->buf)
+            return true;
+        p->buf[p->head] = x;
+        p->head = p->head + 1 == p->len ? 0 : p->head + 1;
+        return true;
+    }
+    if (p->hn > p->hstart && t <= p->ht[p->hn - 1]) { /* the same time again: replace */
+        p->hx[p->hn - 1] = x;
+        return true;
+    }
+    /* points no later read can reach: reads come at times >= t */
+    while (p->hstart + 1 < p->hn && p->ht[p->hstart + 1] <= t - p->delay)
+        p->hstart++;
+    if (p->hstart > 64 && p->hstart * 2 > p->hn) {
+        memmove(p->ht, p->ht + p->hstart, (p->hn - p->hstart) * sizeof(double));
+        memmove(p->hx, p->hx + p->hstart, (p->hn - p->hstart) * sizeof(double));
+        p->hn -= p->hstart;
+        p->hstart = 0;
+    }
+    if (p->hn == p->hcap) {
+        size_t nc = p->hcap ? 2 * p->hcap : 16;
+        double *nt = wd_xrealloc(p->ht, nc * sizeof(double));
+        if (!nt)
+            return false;
+        p->ht = nt;
+        double *nx = wd_xrealloc(p->hx, nc * sizeof(double));
+        if (!nx)
+            return false;
+        p->hx = nx;
+        p->hcap = nc;
+    }
+    p->ht[p->hn] = t;
+    p->hx[p->hn] = x;
+    p->hn++;
     return true;
 }
 
@@ -123,8 +197,11 @@ void wd_run_free(wd_run *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; r->pipes && i < r->p->npipes; i++)
+    for (size_t i = 0; r->pipes && i < r->p->npipes; i++) {
         wd_xfree(r->pipes[i].buf);
+        wd_xfree(r->pipes[i].ht);
+        wd_xfree(r->pipes[i].hx);
+    }
     wd_xfree(r->pipes);
     for (size_t i = 0; i < r->inputs.n; i++) {
         wd_xfree(r->inputs.s[i].t);
@@ -524,6 +601,10 @@ wd_status wd_run_exec(wd_run *r, const wd_run_opts *opts, wd_diags *d)
     r->complete = false;
     r->rhs_evals = 0;
     r->method = opts->method != WD_METHOD_DEFAULT ? opts->method : m->method;
+    /* DELAY FIXED keeps the input's history under adaptive methods (the
+     * dynamic-control path falls back to Euler) */
+    r->cx.pipe_history = !p->dynamic_control && r->method != WD_EULER && r->method != WD_RK2 &&
+                         r->method != WD_RK4;
     r->rtol = opts->rtol > 0 ? opts->rtol : 1e-6;
     r->atol = opts->atol > 0 ? opts->atol : 1e-6;
     r->hmax = opts->hmax;

@@ -10,15 +10,28 @@
 
 #include "program.h"
 
-/* A DELAY FIXED pipeline: len values, the oldest at head. */
+/* A DELAY FIXED pipeline. Fixed-step runs: len values, the oldest at head,
+ * moved on one TIME STEP at a time. Adaptive runs (history): the input's
+ * values at the times it was pushed (ht, hx from hstart to hn), read back at
+ * t - delay by linear interpolation, init before the first point. */
 typedef struct pipe_t {
     double *buf;
     uint32_t len, head;
+    bool history;
+    double delay, init;
+    double *ht, *hx;
+    size_t hstart, hn, hcap;
 } pipe_t;
 
 /* (Re)creates a pipeline for a delay of `delay` at time step dt, filled with
- * init: its length is the delay in steps, rounded, at least one. */
-bool pipe_init(pipe_t *p, double delay, double init, double dt);
+ * init: its length is the delay in steps, rounded, at least one. With
+ * history, an empty history of the input instead. */
+bool pipe_init(pipe_t *p, double delay, double init, double dt, bool history);
+/* The pipeline's output at time t. */
+double pipe_read(const pipe_t *p, double t);
+/* Takes in x at time t (history) or moves on one step (fixed). False when
+ * out of memory. */
+bool pipe_push(pipe_t *p, double t, double x);
 
 /* A run input: a series of points (one point = a constant). */
 typedef struct run_series {

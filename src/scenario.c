@@ -18,6 +18,8 @@
  *
  * Merge rules (a later layer wins):
  *   - model, seed: replaced.
+ *   - data: the files of each layer are appended (series of a later file
+ *     override those of an earlier one when the model is loaded).
  *   - time, solver, output: field by field; a layer that sets only time.stop
  *     keeps start, step and save from earlier layers. output.vars is one field
  *     and is replaced as a whole list.
@@ -74,9 +76,9 @@
 
 /* ---- names ------------------------------------------------------------------ */
 
-enum { T_NAME, T_MODEL, T_EXTENDS, T_TIME, T_SOLVER, T_SEED, T_SET, T_OUTPUT, T_CALIBRATE };
-static const char *const top_names[] = {"name", "model", "extends", "time",   "solver",
-                                        "seed", "set",   "output",  "calibrate", NULL};
+enum { T_NAME, T_MODEL, T_EXTENDS, T_TIME, T_SOLVER, T_SEED, T_SET, T_OUTPUT, T_CALIBRATE, T_DATA };
+static const char *const top_names[] = {"name", "model",  "extends",   "time", "solver", "seed",
+                                        "set",  "output", "calibrate", "data", NULL};
 /* Top-level groups reserved for later features (parameter sweeps, region x
  * policy comparisons), which will read them from the same files. They are
  * accepted here without any check and nothing of them is stored, so that a
@@ -1208,6 +1210,18 @@ static void apply_solver(layer *ly, const config_setting_t *g)
     }
 }
 
+bool scn_push_data(wd_scenario *s, char *path)
+{
+    char **nd = wd_xrealloc(s->data, (s->ndata + 1) * sizeof(char *));
+    if (!nd) {
+        wd_xfree(path);
+        return false;
+    }
+    s->data = nd;
+    s->data[s->ndata++] = path;
+    return true;
+}
+
 static void apply_seed(layer *ly, const config_setting_t *m)
 {
     wd_scenario *s = ly->L->s;
@@ -1259,6 +1273,36 @@ static void apply_model(layer *ly, const config_setting_t *m)
     wd_xfree(ly->L->s->model);
     ly->L->s->model = path;
     ly->L->s->model_src = src_of(ly, m);
+}
+
+/* data = ["file.tab", ...]: data files for the model's variables without
+ * equations, each relative to this file and required to exist. */
+static void apply_data(layer *ly, const config_setting_t *m)
+{
+    loader *L = ly->L;
+    wd_scenario *s = L->s;
+    int t = config_setting_type(m);
+    if (t == CONFIG_TYPE_STRING) {
+        const char *v = get_string(ly, m, "", "data");
+        char *path = v ? resolve_existing(ly, (int)config_setting_source_line(m), v, NULL) : NULL;
+        if (path && !scn_push_data(s, path))
+            nomem(L);
+        return;
+    }
+    if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
+        err_at(ly, m, WD_E_SEMANTIC, "data must be a list of file names [\"data.tab\", ...], found %s", type_desc(m));
+        return;
+    }
+    int n = config_setting_length(m);
+    for (int j = 0; j < n && !oom(L); j++) {
+        const config_setting_t *e = config_setting_get_elem(m, (unsigned)j);
+        char what[40];
+        snprintf(what, sizeof what, "data element %d", j + 1);
+        const char *v = get_string(ly, e, "", what);
+        char *path = v ? resolve_existing(ly, (int)config_setting_source_line(e), v, NULL) : NULL;
+        if (path && !scn_push_data(s, path))
+            nomem(L);
+    }
 }
 
 static void apply_output(layer *ly, const config_setting_t *g)
@@ -1966,6 +2010,7 @@ static void apply_layer(layer *ly, const config_setting_t *root)
         case T_SET: apply_sets(ly, m); break;
         case T_OUTPUT: apply_output(ly, m); break;
         case T_CALIBRATE: apply_calibrate(ly, m); break;
+        case T_DATA: apply_data(ly, m); break;
         default:
             if (name_index(reserved_names, nm) < 0)
                 report_unknown(ly, m, "", NULL, top_names, true);
@@ -2313,6 +2358,9 @@ void scn_free(wd_scenario *s)
         wd_xfree(s->out_vars[i]);
     wd_xfree(s->out_vars);
     calib_free(s->calib);
+    for (size_t i = 0; i < s->ndata; i++)
+        wd_xfree(s->data[i]);
+    wd_xfree(s->data);
     wd_xfree(s);
 }
 

@@ -72,6 +72,9 @@ struct wd_scenario {
     bool has_seed;      /* seed = N; (top level) */
     unsigned long seed;
 
+    char **data;        /* data = [...]: data files, resolved, every layer's in order */
+    size_t ndata;
+
     scn_set *sets;      /* merged: one entry per distinct var (later layer wins), */
     size_t nsets;       /* in order of first appearance */
 
@@ -172,5 +175,7 @@ void scn_free(wd_scenario *s); /* NULL is fine */
  * assignment gives WD_E_ARG ("--set 'x=abc': expected NAME=NUMBER") and
  * leaves s unchanged. */
 wd_status scn_add_set(wd_scenario *s, const char *assignment, wd_diags *diags);
+/* Appends a data file (taking path over; freed on failure). */
+bool scn_push_data(wd_scenario *s, char *path);
 
 #endif

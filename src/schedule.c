@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+int dim_pos(const wd_model *m, int d, int e);
+
 typedef struct read_t {
     uint32_t pt;   /* point of the reading equation */
     int var;
@@ -50,6 +52,47 @@ static void err_at(sctx *c, wd_loc loc, const char *fmt, ...)
 static bool is_state_var(const var_t *v)
 {
     return v->kind == VK_STOCK || v->kind == VK_INITIAL;
+}
+
+static void walk(sctx *c, const ast *a, const ispace *s, read_vec *out, bool *dyn);
+
+/* ALLOCATE AVAILABLE reads its priority profile from four consecutive
+ * elements, starting at the element written as the last subscript of
+ * reference r. */
+static void walk_profile(sctx *c, const ast *r, const ispace *s, read_vec *out, bool *dyn)
+{
+    if (r->kind != AST_REF || r->var < 0 || !r->nsubs || r->nsubs > WD_MAX_DIMS)
+        return;
+    const var_t *v = &c->m->vars.v[r->var];
+    int d = v->dims[v->ndims - 1];
+    int p0 = r->subs[r->nsubs - 1].elem >= 0 ? dim_pos(c->m, d, r->subs[r->nsubs - 1].elem) : -1;
+    for (int q = 1; q < 4 && p0 >= 0 && (size_t)(p0 + q) < c->m->dims.v[d].n; q++) {
+        ast copy = *r;
+        ast_sub subs[WD_MAX_DIMS];
+        memcpy(subs, r->subs, r->nsubs * sizeof(ast_sub));
+        subs[r->nsubs - 1].elem = c->m->dims.v[d].elems[p0 + q];
+        copy.subs = subs;
+        walk(c, &copy, s, out, dyn);
+    }
+}
+
+/* VECTOR ELM MAP may read any element of its variable: each point depends
+ * on all of them. */
+static void walk_all(sctx *c, const ast *r, const ispace *s, read_vec *out)
+{
+    if (r->kind != AST_REF || r->var < 0)
+        return;
+    const var_t *v = &c->m->vars.v[r->var];
+    if (v->kind == VK_TIME || v->kind == VK_LOOKUP)
+        return;
+    for (size_t q = 0; q < s->npoints && !c->oom; q++)
+        for (size_t f = 0; f < v->nelems; f++) {
+            read_t rd = {(uint32_t)(s->p0 + q / s->bang_n), r->var, f};
+            if (!VEC_PUSH(*out, rd)) {
+                c->oom = true;
+                break;
+            }
+        }
 }
 
 /* Collects the elements expression a reads over iteration space s. */
@@ -105,6 +148,10 @@ static void walk(sctx *c, const ast *a, const ispace *s, read_vec *out, bool *dy
             }
             for (size_t i = 0; i < a->nargs; i++)
                 walk(c, a->args[i], &inner, out, dyn);
+            if (a->fn == F_ALLOCATE_AVAILABLE)
+                walk_profile(c, a->args[1], &inner, out, dyn);
+            if (a->fn == F_VECTOR_ELM_MAP)
+                walk_all(c, a->args[0], s, out);
             return;
         }
         if (cls == FC_LOOKUP && a->fn != F_WITH_LOOKUP) {

@@ -7,6 +7,7 @@
  * goes on, so one pass reports all errors of a model.
  */
 #include "sema_internal.h"
+#include "datafile.h"
 #include "xdata.h"
 
 #include <math.h>
@@ -481,6 +482,8 @@ static bool except_matches(sema *s, const ast_sub *sub, int elem)
 }
 
 /* Builds loops and points of an equation of var from its left-hand side. */
+static const char *dd_raw(const sema *s, int d) { return s->m->dims.v[d].raw; }
+
 static int build_eqn(sema *s, int var, const mdl_eq *eq)
 {
     var_t *v = &s->m->vars.v[var];
@@ -493,6 +496,16 @@ static int build_eqn(sema *s, int var, const mdl_eq *eq)
         int d = sema_find_dim(s, sub->name);
         const dim_t *vd = &s->m->dims.v[v->dims[p]];
         if (d >= 0) {
+            for (int q = 0; q < e.nloops; q++)
+                if (e.loop_dim[q] == d) {
+                    /* Vensim's rule: a range runs once per equation; a
+                     * square array needs a second range (an equivalent) */
+                    sema_error(s, sub->loc,
+                               "range '%s' is used twice on the left-hand side of '%s'; for the second subscript "
+                               "use an equivalent range (e.g. %s2 <-> %s)",
+                               dd_raw(s, d), v->raw, dd_raw(s, d), dd_raw(s, d));
+                    return -1;
+                }
             int l = e.nloops++;
             e.loop_dim[l] = d;
             e.lhs_loop[p] = l;
@@ -630,9 +643,10 @@ static const char *get_arg(sema *s, const ast *call, size_t i)
 
 static tbl_mode data_mode(data_interp in)
 {
-    return in == INTERP_HOLD_BACKWARD || in == INTERP_RAW ? TBL_HOLD
-           : in == INTERP_LOOK_FORWARD                    ? TBL_FORWARD
-                                                          : TBL_INTERP;
+    return in == INTERP_HOLD_BACKWARD ? TBL_HOLD
+           : in == INTERP_RAW         ? TBL_RAW
+           : in == INTERP_LOOK_FORWARD ? TBL_FORWARD
+                                       : TBL_INTERP;
 }
 
 /* Shape of an equation's points for GET CONSTANTS: rows x cols, with the
@@ -708,6 +722,58 @@ done:
     wd_xfree(path);
 }
 
+/* A data variable declared without an equation takes its values from the
+ * run's data files (Vensim: the data file of a simulation, often another
+ * model's run), element by element under the name "x[e1,e2]". */
+static void fill_from_data(sema *s, eqn_t *e, const mdl_eq *eq)
+{
+    const var_t *v = &s->m->vars.v[e->var];
+    if (!s->data) {
+        sema_error(s, eq->loc,
+                   "'%s' has no equation: give it one, or a data file with its values (wandel run --data FILE, or "
+                   "data = [\"FILE\"] in the scenario)",
+                   v->raw);
+        return;
+    }
+    size_t base = s->m->tables.n;
+    for (size_t k = 0; k < e->npoints; k++) {
+        wd_buf key = {0};
+        wd_buf_puts(&key, v->name);
+        size_t flat = e->flat[k];
+        for (int p = 0; p < v->ndims; p++) {
+            const dim_t *d = &s->m->dims.v[v->dims[p]];
+            size_t pos = (flat / v->stride[p]) % d->n;
+            wd_buf_puts(&key, p ? "," : "[");
+            wd_buf_puts(&key, s->m->elems.v[d->elems[pos]].name);
+        }
+        if (v->ndims)
+            wd_buf_puts(&key, "]");
+        const df_series *ser = df_find(s->data, wd_buf_str(&key));
+        if (!ser || ser->n == 0) {
+            wd_buf name = {0};
+            model_elem_name(s->m, e->var, flat, &name);
+            wd_buf files = {0};
+            for (size_t i = 0; i < s->m->ndata_files; i++)
+                wd_buf_printf(&files, "%s%s", i ? ", " : "", s->m->data_files[i]);
+            sema_error(s, eq->loc, "'%s' has no equation and %s in the data file%s %s", wd_buf_str(&name),
+                       ser ? "no values" : "is not", s->m->ndata_files == 1 ? "" : "s", wd_buf_str(&files));
+            wd_buf_free(&name);
+            wd_buf_free(&files);
+            wd_buf_free(&key);
+            return;
+        }
+        wd_buf_free(&key);
+        double *x = sema_alloc(s, (ser->n + 1) * sizeof(double)), *y = sema_alloc(s, (ser->n + 1) * sizeof(double));
+        if (!x || !y)
+            return;
+        memcpy(x, ser->t, ser->n * sizeof(double));
+        memcpy(y, ser->y, ser->n * sizeof(double));
+        add_table(s, ser->n, x, y, data_mode(eq->interp));
+    }
+    e->kind = EK_DATA;
+    e->table_base = base;
+}
+
 /* Sets the kind and payload of equation e from its parsed right-hand side. */
 static void classify_eqn(sema *s, int eid, const mdl_eq *eq)
 {
@@ -781,9 +847,7 @@ static void classify_eqn(sema *s, int eid, const mdl_eq *eq)
         }
         break;
     case EQ_EMPTY:
-        sema_error(s, eq->loc,
-                   "'%s' has no equation: data read from Vensim .vdf files is not supported; give it an equation or GET DIRECT DATA",
-                   v->raw);
+        fill_from_data(s, e, eq);
         break;
     default:
         break;
@@ -882,7 +946,7 @@ static void collect_vars(sema *s)
         }
         var_t *vv = &s->m->vars.v[v];
         vv->eqns = sema_alloc(s, (ids.n + 1) * sizeof(int));
-        if (vv->eqns) {
+        if (vv->eqns && ids.n) { /* none when every equation had an error */
             memcpy(vv->eqns, ids.v, ids.n * sizeof(int));
             vv->neqns = ids.n;
         }
@@ -1154,6 +1218,9 @@ void wd_model_free(wd_model *m)
     for (size_t i = 0; i < m->inputs.n; i++)
         wd_xfree(m->inputs.v[i].name);
     VEC_FREE(m->inputs);
+    for (size_t i = 0; i < m->ndata_files; i++)
+        wd_xfree(m->data_files[i]);
+    wd_xfree(m->data_files);
     VEC_FREE(m->elems);
     VEC_FREE(m->dims);
     VEC_FREE(m->vars);
@@ -1171,7 +1238,7 @@ void wd_model_free(wd_model *m)
 }
 
 wd_status sema_build(mdl_file *file, const char *path, const char *const *inputs, size_t ninputs,
-                     wd_diags *diags, wd_model **out)
+                     const char *const *data_files, size_t ndata_files, wd_diags *diags, wd_model **out)
 {
     *out = NULL;
     wd_model *m = wd_xcalloc(1, sizeof *m);
@@ -1186,6 +1253,7 @@ wd_status sema_build(mdl_file *file, const char *path, const char *const *inputs
     m->dim_by_name = wd_map_new();
     m->var_by_name = wd_map_new();
     m->time_units = "";
+    df_set data = {0}; /* before the first goto: freed at done */
     sema s = {0};
     s.m = m;
     s.f = file;
@@ -1200,6 +1268,27 @@ wd_status sema_build(mdl_file *file, const char *path, const char *const *inputs
         goto done;
     }
     wd_sha256_hex(file->text, file->len, m->sha256);
+    if (ndata_files) {
+        m->data_files = wd_xcalloc(ndata_files, sizeof(char *));
+        if (!m->data_files) {
+            s.oom = true;
+            goto done;
+        }
+        for (size_t i = 0; i < ndata_files; i++) {
+            char err[600];
+            m->data_files[i] = wd_xstrdup(data_files[i]);
+            m->ndata_files = i + 1;
+            if (!m->data_files[i]) {
+                s.oom = true;
+                goto done;
+            }
+            if (df_load(&data, data_files[i], err, sizeof err) != 0) {
+                wd_diag_add(diags, WD_ERROR, (wd_loc){data_files[i], 0, 0}, NULL, "%s", err);
+                s.nerrors++;
+            }
+        }
+        s.data = &data;
+    }
     m->v_time = sema_add_var(&s, "time", "Time", (wd_loc){file->path, 0, 0}, VK_TIME, true, 0, NULL);
     build_dims(&s);
     if (s.oom)
@@ -1226,6 +1315,7 @@ wd_status sema_build(mdl_file *file, const char *path, const char *const *inputs
     if (!s.oom && s.nerrors == 0)
         compute_deps(&s);
 done:
+    df_free(&data);
     xd_cache_free(s.xd);
     wd_xfree(s.model_dir);
     if (s.oom) {

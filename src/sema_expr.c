@@ -309,38 +309,64 @@ static ast *delay_chain(sema *s, int like, ast *in, ast *d, ast *init, int n, co
     return outflow;
 }
 
-/* DELAY N as Vensim computes it: each stage k holds its outflow rate R_k,
- * dR_k/dt = (R_{k-1} - R_k) / (d/m), R_k(0) = init, output R_m. With a
- * constant delay this equals the material form; when the delay time changes
- * the output stays continuous (tests/delays). The order m is n, lowered when
- * a stage would be shorter than TIME STEP: m = min(n, max(1, floor(d/TIME
- * STEP))) (tests/delay_pipeline: a third-order delay of 2.5 steps gives the
- * second-order result). All n stocks exist; the output is stage m's. */
+/* A reference to TIME STEP. */
+static ast *step_ref(sema *s, wd_loc loc)
+{
+    ast *step = mk(s, AST_REF, loc);
+    if (!step)
+        return NULL;
+    step->var = s->m->v_step;
+    step->name = s->m->vars.v[s->m->v_step].name;
+    step->raw = s->m->vars.v[s->m->v_step].raw;
+    step->resolved = true;
+    step->fn = step->dimval = step->table_id = -1;
+    return step;
+}
+
+/* DELAY N as Vensim computes it (reproduces tests/delays, delay_pipeline,
+ * delay_numeric_error, subscripted_delays): m stages, stage k holding S_k
+ * (m times its material), with outflow R_k = S_k / T_k and
+ * dS_k/dt = m (R_{k-1} - R_k), R_0 the input, S_k(t0) = init * d(t0); the
+ * output is R_m. T_k is the delay time as it was k-1 steps earlier,
+ * d(t - (k-1) TIME STEP) (d(t0) before the start): when the delay time
+ * changes, each stage sees the change one step after the stage before it,
+ * which is what makes Vensim's output drop one step after a longer delay
+ * time is set (tests/delays, where a change from 4 to 6 at t = 15 shows at
+ * t = 16). The lagged times are DELAY FIXED pipelines of whole steps. The
+ * order n is fixed at the start; the output is lowered to stage m while a
+ * stage would be shorter than TIME STEP, m = min(n, max(1, floor(d /
+ * TIME STEP))) (tests/delay_pipeline: a third-order delay of 2.5 steps gives
+ * the second-order result), with all n stages integrated. */
 static ast *delay_n(sema *s, int like, ast *in, ast *d, ast *init, int n, wd_loc loc)
 {
     ast *order = mk_num(s, n, loc);
     if (n > 1) {
-        ast *step = mk(s, AST_REF, loc);
-        if (!step)
-            return NULL;
-        step->var = s->m->v_step;
-        step->name = s->m->vars.v[s->m->v_step].name;
-        step->raw = s->m->vars.v[s->m->v_step].raw;
-        ast *fit = mk_call(s, F_INTEGER, loc, 1, mk_bin(s, AOP_ADD, mk_bin(s, AOP_DIV, d, step), mk_num(s, 1e-9, loc)),
-                           NULL);
+        ast *fit = mk_call(s, F_INTEGER, loc, 1,
+                           mk_bin(s, AOP_ADD, mk_bin(s, AOP_DIV, d, step_ref(s, loc)), mk_num(s, 1e-9, loc)), NULL);
         order = mk_call(s, F_MIN, loc, 2, order, mk_call(s, F_MAX, loc, 2, mk_num(s, 1, loc), fit));
     }
-    ast *dn = n == 1 ? d : mk_bin(s, AOP_DIV, d, order);
     ast *prev = in, *result = NULL;
     for (int k = 0; k < n; k++) {
+        /* T_k: the delay time k steps ago */
+        ast *tk = d;
+        if (k > 0) {
+            int v = sema_hidden_var(s, "DELAY N time", like, VK_PIPE, loc);
+            if (v < 0 || sema_add_hidden_eqn(s, v, EK_PIPE, like, loc) < 0)
+                return NULL;
+            eqn_t *e = &s->m->eqns.v[s->m->eqns.n - 1];
+            e->args[0] = d;
+            e->args[1] = mk_bin(s, AOP_MUL, mk_num(s, k, loc), step_ref(s, loc));
+            e->init = d;
+            tk = sema_loop_ref(s, v, like, loc);
+        }
         char nm[64];
         snprintf(nm, sizeof nm, "DELAY N stage %d/%d", k + 1, n);
         int v = new_stock(s, nm, like, loc);
         if (v < 0)
             return NULL;
-        ast *self = sema_loop_ref(s, v, like, loc);
-        set_stock(s, v, mk_bin(s, AOP_DIV, mk_bin(s, AOP_SUB, prev, self), dn), init);
-        prev = sema_loop_ref(s, v, like, loc);
+        ast *rate = mk_bin(s, AOP_DIV, sema_loop_ref(s, v, like, loc), tk);
+        set_stock(s, v, mk_bin(s, AOP_MUL, order, mk_bin(s, AOP_SUB, prev, rate)), mk_bin(s, AOP_MUL, init, d));
+        prev = mk_bin(s, AOP_DIV, sema_loop_ref(s, v, like, loc), tk);
         if (k == 0) {
             result = prev;
             continue;
@@ -732,6 +758,66 @@ static ast *resolve_lookup_arg(sema *s, scope *sc, ast *ref, const char *fname)
     return ref;
 }
 
+/* Marks `count` range subscripts of reference `arg`, ending `skip` places
+ * before its last subscript, with '!': the vector functions work along the
+ * last subscript of their argument (Vensim's rule for VECTOR SORT ORDER,
+ * VECTOR RANK, VECTOR REORDER, ALLOCATE BY PRIORITY, ALLOCATE AVAILABLE and
+ * INVERT MATRIX, whose matrix is the last two subscripts), so that range
+ * becomes the '!' range the compiler reduces over, as for SUM(x[d!]). */
+static bool mark_vector_dims(sema *s, ast *arg, int count, int skip, const char *fname, int argno)
+{
+    if (arg->kind != AST_REF || (int)arg->nsubs < count + skip) {
+        sema_error(s, arg->loc, "argument %d of %s must be a variable with %d subscript%s or more", argno, fname,
+                   count + skip, count + skip == 1 ? "" : "s");
+        return false;
+    }
+    for (int k = 0; k < count; k++) {
+        ast_sub *sub = &arg->subs[arg->nsubs - (size_t)skip - 1 - (size_t)k];
+        if (sema_find_dim(s, sub->name) < 0) {
+            sema_error(s, sub->loc,
+                       "subscript '%s' of argument %d of %s must be a range: the function works along it", sub->raw,
+                       argno, fname);
+            return false;
+        }
+        sub->bang = true;
+    }
+    if (skip) {
+        ast_sub *sub = &arg->subs[arg->nsubs - 1];
+        if (sema_find_dim(s, sub->name) >= 0) {
+            sema_error(s, sub->loc,
+                       "the last subscript of argument %d of %s must be the element where the priority profile "
+                       "starts (as in pp[branch, ptype]), found the range '%s'",
+                       argno, fname, sub->raw);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool mark_vector_args(sema *s, ast *a, fn_id fn)
+{
+    switch (fn) {
+    case F_VECTOR_SORT_ORDER:
+    case F_VECTOR_RANK:
+    case F_VECTOR_REORDER:
+        return mark_vector_dims(s, a->args[0], 1, 0, a->raw, 1);
+    case F_ALLOCATE_BY_PRIORITY:
+        return mark_vector_dims(s, a->args[0], 1, 0, a->raw, 1) && mark_vector_dims(s, a->args[1], 1, 0, a->raw, 2);
+    case F_ALLOCATE_AVAILABLE:
+        return mark_vector_dims(s, a->args[0], 1, 0, a->raw, 1) && mark_vector_dims(s, a->args[1], 1, 1, a->raw, 2);
+    case F_INVERT_MATRIX:
+        return mark_vector_dims(s, a->args[0], 2, 0, a->raw, 1);
+    case F_VECTOR_ELM_MAP:
+        if (a->args[0]->kind != AST_REF) {
+            sema_error(s, a->args[0]->loc, "the first argument of %s must name a variable", a->raw);
+            return false;
+        }
+        return true;
+    default:
+        return true;
+    }
+}
+
 static ast *resolve_call(sema *s, scope *sc, ast *a)
 {
     int v = sema_find_var(s, a->name);
@@ -827,6 +913,8 @@ static ast *resolve_call(sema *s, scope *sc, ast *a)
             }
             return mk_num(s, (double)s->m->dims.v[d].n, a->loc);
         }
+        if (!mark_vector_args(s, a, (fn_id)fn))
+            return a;
         int saved = sc->nbang;
         for (size_t i = 0; i < a->nargs; i++)
             collect_bangs(s, sc, a->args[i]);

@@ -21,6 +21,7 @@ typedef struct sema {
     int macro_depth;
     char *model_dir;
     xd_cache *xd;
+    struct df_set *data;  /* series of the run's data files (NULL without) */
 } sema;
 
 /* A macro instance being expanded: parameter names bound to argument trees

@@ -37,6 +37,14 @@ wd_status wd_scenario_for_model(const char *model_path, wd_scenario **out)
 
 void wd_scenario_free(wd_scenario *s) { scn_free(s); }
 
+wd_status wd_scenario_add_data(wd_scenario *s, const char *path)
+{
+    char *copy = wd_xstrdup(path);
+    if (!copy)
+        return WD_E_NOMEM;
+    return scn_push_data(s, copy) ? WD_OK : WD_E_NOMEM;
+}
+
 wd_status wd_scenario_set(wd_scenario *s, const char *assignment, wd_diags *diags)
 {
     return scn_add_set(s, assignment, diags);
@@ -172,18 +180,25 @@ void session_run_opts(const wd_scenario *s, wd_run_opts *opts)
         opts->seed = s->seed;
 }
 
+wd_status session_load_model(const wd_scenario *s, wd_diags *diags, wd_model **model)
+{
+    *model = NULL;
+    if (!s->model) {
+        wd_diag_add(diags, WD_ERROR, (wd_loc){s->path, 0, 0}, NULL,
+                    "no model: set `model = \"path/to/model.mdl\";` in the scenario or a layer it extends");
+        return WD_E_ARG;
+    }
+    wd_load_opts lo = {(const char *const *)s->data, s->ndata};
+    return wd_model_load_opts(s->model, &lo, diags, model);
+}
+
 wd_status wd_scenario_prepare(const wd_scenario *s, wd_diags *diags, wd_model **model, wd_program **program,
                               wd_run **run, wd_run_opts *opts)
 {
     *model = NULL;
     *program = NULL;
     *run = NULL;
-    if (!s->model) {
-        wd_diag_add(diags, WD_ERROR, (wd_loc){s->path, 0, 0}, NULL,
-                    "no model: set `model = \"path/to/model.mdl\";` in the scenario or a layer it extends");
-        return WD_E_ARG;
-    }
-    wd_status st = wd_model_load(s->model, diags, model);
+    wd_status st = session_load_model(s, diags, model);
     if (st != WD_OK)
         return st;
     st = session_compile(s, *model, NULL, 0, diags, program);

@@ -13,6 +13,10 @@
  * numbers only, so that wd_run_set can override it without an input. */
 bool session_is_plain_constant(const wd_model *m, int var, size_t flat);
 
+/* Loads the scenario's model with its data files ("no model" is an error
+ * naming the scenario). */
+wd_status session_load_model(const wd_scenario *s, wd_diags *diags, wd_model **model);
+
 /* Checks the scenario's set entries against m (errors at their file:line)
  * and compiles m with the entries that need it, plus `extra`, as inputs. */
 wd_status session_compile(const wd_scenario *s, const wd_model *m, const char *const *extra, size_t nextra,

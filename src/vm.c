@@ -6,6 +6,7 @@
  */
 #include "program.h"
 #include "run_internal.h"
+#include "vecfn.h"
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -16,13 +17,29 @@
 /* ---- tables ---------------------------------------------------------------- */
 
 /* how: 0 interpolate (clamped), 1 hold backward, 2 look forward,
- * 3 extrapolate linearly. */
+ * 3 extrapolate linearly, 4 raw (the value at a point, :NA: elsewhere). */
 double vm_table(const table_t *t, double x, int how)
 {
     size_t n = t->n;
     if (n == 0 || isnan(x))
         return NAN;
     const double *xs = t->x, *ys = t->y;
+    if (how == 4) {
+        size_t lo = 0, hi = n;
+        while (hi - lo > 1) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (xs[mid] <= x)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        double tol = 1e-9 * fmax(1, fabs(x));
+        if (fabs(xs[lo] - x) <= tol)
+            return ys[lo];
+        if (lo + 1 < n && fabs(xs[lo + 1] - x) <= tol)
+            return ys[lo + 1];
+        return WD_NA;
+    }
     if (x <= xs[0]) {
         if (how == 3 && n > 1 && x < xs[0] && xs[1] != xs[0])
             return ys[0] + (x - xs[0]) * (ys[1] - ys[0]) / (xs[1] - xs[0]);
@@ -279,7 +296,7 @@ void vm_exec(vm_ctx *cx, const vm_code *code)
         double *d = v + I->d;
         for (uint32_t i = 0; i < I->n; i++) {
             const table_t *t = &tables[table_id(I, pool, i)];
-            d[i] = vm_table(t, T, t->mode == TBL_HOLD ? 1 : t->mode == TBL_FORWARD ? 2 : 0);
+            d[i] = vm_table(t, T, t->mode == TBL_HOLD ? 1 : t->mode == TBL_FORWARD ? 2 : t->mode == TBL_RAW ? 4 : 0);
         }
         VM_NEXT;
     }
@@ -303,28 +320,22 @@ void vm_exec(vm_ctx *cx, const vm_code *code)
     VM_CASE(OP_PIPE_INIT)
     {
         for (uint32_t i = 0; i < I->n; i++)
-            if (!pipe_init(&cx->pipes[I->aux + i], v[I->a + i], v[I->b + i], DT))
+            if (!pipe_init(&cx->pipes[I->aux + i], v[I->a + i], v[I->b + i], DT, cx->pipe_history))
                 cx->fault = 1;
         VM_NEXT;
     }
     VM_CASE(OP_PIPE_READ)
     {
         double *d = v + I->d;
-        for (uint32_t i = 0; i < I->n; i++) {
-            const pipe_t *pp = &cx->pipes[I->aux + i];
-            d[i] = pp->buf ? pp->buf[pp->head] : NAN;
-        }
+        for (uint32_t i = 0; i < I->n; i++)
+            d[i] = pipe_read(&cx->pipes[I->aux + i], T);
         VM_NEXT;
     }
     VM_CASE(OP_PIPE_PUSH)
     {
-        for (uint32_t i = 0; i < I->n; i++) {
-            pipe_t *pp = &cx->pipes[I->aux + i];
-            if (!pp->buf)
-                continue;
-            pp->buf[pp->head] = v[I->a + i];
-            pp->head = pp->head + 1 == pp->len ? 0 : pp->head + 1;
-        }
+        for (uint32_t i = 0; i < I->n; i++)
+            if (!pipe_push(&cx->pipes[I->aux + i], T, v[I->a + i]))
+                cx->fault = 1;
         VM_NEXT;
     }
     VM_CASE(OP_RAND_UNIFORM)
@@ -338,13 +349,59 @@ void vm_exec(vm_ctx *cx, const vm_code *code)
         }
         VM_NEXT;
     }
-    VM_CASE(OP_RAND_NORMAL)
-    VM_CASE(OP_RAND_EXP)
-    VM_CASE(OP_RAND_POISSON)
+    VM_CASE(OP_RAND_DIST)
     {
-        /* not emitted yet: the compiler reports these functions */
-        cx->fault = 2;
-        return;
+        vf_random(v, I, cx->rng);
+        VM_NEXT;
+    }
+    VM_CASE(OP_LOOKUP_AREA)
+    {
+        double *d = v + I->d;
+        const double *pa = v + I->a, *pb = v + I->b;
+        size_t sa = (I->flags & VF_A) ? 0 : 1, sb = (I->flags & VF_B) ? 0 : 1;
+        for (uint32_t i = 0; i < I->n; i++)
+            d[i] = vf_lookup_area(&tables[table_id(I, pool, i)], pa[i * sa], pb[i * sb]);
+        VM_NEXT;
+    }
+    VM_CASE(OP_VSELECT)
+    {
+        vf_select(v, I);
+        VM_NEXT;
+    }
+    VM_CASE(OP_VSORT_ORDER)
+    {
+        vf_sort(v, I, pool, false);
+        VM_NEXT;
+    }
+    VM_CASE(OP_VRANK)
+    {
+        vf_sort(v, I, pool, true);
+        VM_NEXT;
+    }
+    VM_CASE(OP_VREORDER)
+    {
+        vf_reorder(v, I);
+        VM_NEXT;
+    }
+    VM_CASE(OP_ELM_MAP)
+    {
+        vf_elm_map(v, I, pool);
+        VM_NEXT;
+    }
+    VM_CASE(OP_ALLOC_PRIORITY)
+    {
+        vf_alloc_priority(v, I, pool);
+        VM_NEXT;
+    }
+    VM_CASE(OP_ALLOC_AVAIL)
+    {
+        vf_alloc_avail(v, I, pool);
+        VM_NEXT;
+    }
+    VM_CASE(OP_INVERT_MATRIX)
+    {
+        vf_invert(v, I, pool);
+        VM_NEXT;
     }
 #ifndef VM_THREADED
         default:
@@ -446,8 +503,10 @@ void vm_disasm(const wd_program *p, const vm_code *code, const char *title, FILE
         } else if (I->op == OP_SCATTER || I->op == OP_PIPE_PUSH || (I->op >= OP_LOOKUP && I->op <= OP_LOOKUP_INV) ||
                    (I->op >= OP_REDUCE_SUM && I->op <= OP_REDUCE_MAX)) {
             nops = 1;
-        } else if (I->op == OP_PIPE_INIT || I->op == OP_RAND_UNIFORM) {
+        } else if (I->op == OP_PIPE_INIT || I->op == OP_RAND_UNIFORM || I->op == OP_LOOKUP_AREA) {
             nops = 2;
+        } else if (WD_OP_B_IS_COUNT(I->op) || I->op == OP_ELM_MAP) {
+            nops = 1;
         }
         const uint32_t ops[3] = {I->a, I->b, I->c};
         const char *nm[3] = {" a=", " b=", " c="};
@@ -457,13 +516,18 @@ void vm_disasm(const wd_program *p, const vm_code *code, const char *title, FILE
                 wd_buf_puts(&b, "*");
             slot_desc(p, ops[i], &b);
         }
-        if (I->op >= OP_REDUCE_SUM && I->op <= OP_REDUCE_MAX)
+        if (WD_OP_B_IS_COUNT(I->op))
             wd_buf_printf(&b, " group=%u", I->b);
+        if (I->op == OP_ELM_MAP) {
+            wd_buf_puts(&b, " base=");
+            slot_desc(p, I->b, &b);
+            wd_buf_printf(&b, " count=%u", I->c);
+        }
         if (I->op == OP_PULSE_TRAIN) {
             wd_buf_puts(&b, " end=");
             slot_desc(p, I->aux, &b);
         } else if (special && I->op != OP_HALT && I->op != OP_REDUCE_SUM && I->op != OP_REDUCE_PROD && I->op != OP_REDUCE_MIN &&
-                   I->op != OP_REDUCE_MAX) {
+                   I->op != OP_REDUCE_MAX && I->op != OP_VSELECT && I->op != OP_VREORDER) {
             const char *what = (I->flags & VF_TABLE) ? "table" : (I->flags & VF_TSEQ) ? "tables from" : "aux";
             wd_buf_printf(&b, " %s=%u", what, I->aux);
         }

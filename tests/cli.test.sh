@@ -147,6 +147,114 @@ printf 'model = "nowhere.mdl";\n' >"$T/sc/nomodel.cfg"
 expect 2 "scenario missing model" "$W" run "$T/sc/nomodel.cfg"
 contains "$T/err" "nomodel.cfg:1" "missing model names the scenario line"
 
+# ---- arrays -----------------------------------------------------------------------
+# a four-dimensional model (tabbed arrays and number lists) to HDF5: one
+# dimension per range with element-name coordinates, so that xarray selects
+# by name; values against the closed form of Euler's decay
+expect 0 "4-D array model to HDF5" "$W" run tests/models/arrays4d.mdl -o "$T/a4.h5"
+if "$PY" -c "import xarray, h5py" 2>/dev/null; then
+    "$PY" - "$T/a4.h5" >"$T/py" 2>&1 <<'EOF'
+import sys, xarray as xr
+f = sys.argv[1]
+ruhr = xr.open_dataset(f)["jobs"].sel(region="Ruhr")
+assert ruhr.dims == ("time", "sector", "cohort", "skill"), ruhr.dims
+assert ruhr.shape == (11, 3, 2, 2), ruhr.shape
+ds = xr.open_dataset(f)
+# jobs[Ruhr, coal, young, low] = 100 * 0.25 * 0.4 * (1 - 0.1 * 0.25)^(t / 0.25)
+for t in (0.0, 4.0, 10.0):
+    got = float(ruhr.sel(time=t, sector="coal", cohort="young", skill="low"))
+    want = 100 * 0.25 * 0.4 * (1 - 0.1 * 0.25) ** round(t / 0.25)
+    assert abs(got - want) <= 1e-9 * want, (t, got, want)
+# services do not decline; SUM over three ranges equals xarray's sum
+assert abs(float(ruhr.sel(time=10.0, sector="services").sum()) - 300.0) < 1e-9
+tot = ds["total jobs"].sel(region="Ruhr")
+assert abs(float(tot.sel(time=10.0)) - float(ruhr.sel(time=10.0).sum())) < 1e-9
+# a 4-D constant has no time dimension; tabbed and list slices in place
+w = ds["wage"]
+assert w.dims == ("region", "sector", "cohort", "skill"), w.dims
+assert float(w.sel(region="Saar", sector="steel", cohort="young", skill="low")) == 5.0
+assert float(w.sel(region="Lorraine", sector="services", cohort="old", skill="high")) == 39.0
+assert list(ds["region"].values.astype(str)) == ["Ruhr", "Saar", "Lorraine"]
+print("selection ok")
+EOF
+    contains "$T/py" "selection ok" "xarray.open_dataset(f)[\"jobs\"].sel(region=\"Ruhr\") on a 4-D run"
+fi
+# the same run as TSV: columns Var[E1,E2,E3,E4]
+expect 0 "4-D array model to TSV" "$W" run tests/models/arrays4d.mdl -o "$T/a4.tsv"
+head -1 "$T/a4.tsv" | tr '\t' '\n' | grep -qx "jobs\[Ruhr,coal,young,low\]" && ok "4-D TSV column names" || bad "4-D TSV column names"
+
+# bad array input: exit 2, the file and line, what was expected
+arr() { # NAME TEXT EXPECTED
+    printf '%s\nINITIAL TIME = 0 ~~|\nFINAL TIME = 1 ~~|\nTIME STEP = 1 ~~|\n' "$2" >"$T/arr.mdl"
+    expect 2 "$1" "$W" run "$T/arr.mdl"
+    contains "$T/err" "$3" "$1: message with file and line"
+}
+arr "unknown element" 'd: a, b ~~|
+x[d] = 1 ~~|
+y = x[z] ~~|' "$T/arr.mdl:3:7: error: unknown subscript 'z' of 'x'"
+arr "element of another range" 'd: a, b ~~|
+e: c, f ~~|
+x[d] = 1 ~~|
+y = x[c] ~~|' "$T/arr.mdl:4:7: error: 'c' is not an element of range 'd'"
+arr "dimension mismatch" 'd: a, b ~~|
+x[d] = 1 ~~|
+y[d] = x[d, d] ~~|' "$T/arr.mdl:3:8: error: 'x' has 1 subscript, but 2 are given"
+arr "range not on the left-hand side" 'd: a, b ~~|
+e: c, f ~~|
+x[d] = 1 ~~|
+y[e] = x[d] ~~|' "$T/arr.mdl:4:10: error: range 'd' (subscript of 'x') is not on the left-hand side of 'y'"
+arr "mapping to a range of another size" 'd: a, b -> e ~~|
+e: c, f, g ~~|' "$T/arr.mdl:1:"
+contains "$T/err" "cannot map 'd' (2 elements) to 'e' (3 elements)" "mapping size named"
+arr "element used twice in a range" 'd: a, b, a ~~|' "$T/arr.mdl:1:"
+contains "$T/err" "element 'a' appears twice in subscript range 'd'" "repeated element named"
+arr "range used twice on a left-hand side" 'd: a, b ~~|
+x[d, d] = 1 ~~|' "$T/arr.mdl:2:6: error: range 'd' is used twice on the left-hand side of 'x'"
+arr "element defined twice" 'd: a, b ~~|
+x[d] = 1 ~~|
+x[a] = 2 ~~|' "$T/arr.mdl:3:1: error: x[a] is defined twice (first at line 2)"
+
+# data variables without equations, filled from a data file (--data, or a
+# scenario's data = [...]); time across or down, the model's interpolation
+printf 'x :INTERPOLATE: ~~|\nh[d] :HOLD BACKWARD: ~~|\nd: a, b ~~|\ny = x * 2 ~~|\nINITIAL TIME = 0 ~~|\nFINAL TIME = 4 ~~|\nTIME STEP = 1 ~~|\n' >"$T/dv.mdl"
+printf 'Time\t0\t2\t4\nx\t0\t10\t30\nh[a]\t1\t2\t3\nh[b]\t5\t\t\n' >"$T/dv.tab"
+expect 0 "--data fills variables without equations" "$W" run "$T/dv.mdl" --data "$T/dv.tab" -o "$T/dv.tsv"
+sed -n 5p "$T/dv.tsv" | grep -q "^3	" && ok "data run saved" || bad "data run: $(sed -n 5p "$T/dv.tsv")"
+"$PY" - "$T/dv.tsv" >"$T/py" 2>&1 <<'EOF'
+import sys, csv
+rows = list(csv.reader(open(sys.argv[1]), delimiter="\t"))
+h = rows[0]
+at = lambda name, t: float(rows[1 + t][h.index(name)])
+assert at("x", 1) == 5.0 and at("x", 3) == 20.0      # interpolated
+assert at("y", 3) == 40.0
+assert at("h[a]", 1) == 1.0 and at("h[a]", 3) == 2.0  # held backward
+assert at("h[b]", 4) == 5.0                           # written once: constant
+print("data ok")
+EOF
+contains "$T/py" "data ok" "interpolated, held and constant data values"
+expect 2 "variable without equation and no data" "$W" run "$T/dv.mdl"
+contains "$T/err" "$T/dv.mdl:1:1: error: 'x' has no equation" "missing data names the variable and line"
+printf 'Time,x\n0,1\n' >"$T/dv2.csv"
+expect 2 "element missing from the data file" "$W" run "$T/dv.mdl" --data "$T/dv2.csv"
+contains "$T/err" "'h[a]' has no equation and is not in the data file $T/dv2.csv" "missing element names the file"
+mkdir -p "$T/dsc"
+cp "$T/dv.mdl" "$T/dsc/m.mdl"; cp "$T/dv.tab" "$T/dsc/in.tab"
+printf 'model = "m.mdl";\ndata = ["in.tab"];\n' >"$T/dsc/s.cfg"
+expect 0 "scenario data = [...]" "$W" run "$T/dsc/s.cfg" -o "$T/dsc.tsv"
+cmp -s "$T/dsc.tsv" "$T/dv.tsv" && ok "scenario data gives the same run" || bad "scenario data differs"
+printf 'model = "m.mdl";\ndata = ["nope.tab"];\n' >"$T/dsc/bad.cfg"
+expect 2 "scenario data file missing" "$W" run "$T/dsc/bad.cfg"
+contains "$T/err" "bad.cfg:2" "missing data file names the scenario line"
+
+# random functions: the same seed repeats a run exactly, another seed differs
+printf 'x = RANDOM NORMAL(-10, 10, 0, 1, 0) ~~|\ny = RANDOM POISSON(0, 100, 3, 0, 1, 0) ~~|\nINITIAL TIME = 0 ~~|\nFINAL TIME = 20 ~~|\nTIME STEP = 1 ~~|\n' >"$T/rnd.mdl"
+"$W" run "$T/rnd.mdl" --seed 7 -o "$T/r7a.tsv" && "$W" run "$T/rnd.mdl" --seed 7 -o "$T/r7b.tsv" && "$W" run "$T/rnd.mdl" --seed 8 -o "$T/r8.tsv"
+cmp -s "$T/r7a.tsv" "$T/r7b.tsv" && ok "same seed, same run" || bad "same seed gave different runs"
+cmp -s "$T/r7a.tsv" "$T/r8.tsv" && bad "another seed gave the same run" || ok "another seed, another run"
+printf 'model = "rnd.mdl";\nseed = 7;\n' >"$T/rnd.cfg"
+expect 0 "scenario seed" "$W" run "$T/rnd.cfg" -o "$T/r7c.tsv"
+cmp -s "$T/r7a.tsv" "$T/r7c.tsv" && ok "scenario seed = --seed" || bad "scenario seed differs from --seed"
+
 # the default scenario
 expect 0 "default scenario" "$W" run scenarios/default.cfg -o "$T/default.h5" --summary
 contains "$T/out" "final values" "summary printed"

@@ -106,6 +106,8 @@ static void test_array_errors(void **state)
                  "cannot map 'd' (2 elements) to 'e' (3 elements): the ranges differ in size");
     /* a subscript used twice in one range definition */
     expect_error("d: a, b, a ~~|\n", "element 'a' appears twice in subscript range 'd'");
+    /* a range used twice on a left-hand side */
+    expect_error("d: a, b ~~|\nx[d, d] = 1 ~~|\n", "m.mdl:2:6: error: range 'd' is used twice on the left-hand side of 'x'");
     /* reading an element that has no equation */
     expect_error("d: a, b ~~|\nx[a] = 1 ~~|\ny = x[b] ~~|\n", "x[b] is read here but has no equation");
     /* a number list of the wrong length */
