@@ -897,6 +897,13 @@ static void test_hdf5_alloc_failures_keep_target(void **state)
  * process: writes beyond the limit fail with EFBIG. */
 static void test_hdf5_disk_full(void **state)
 {
+    /* The test forks a child with a file-size limit; under valgrind the
+     * child's own descriptors and exit-time reports make its checks
+     * meaningless (the path is covered by the sanitizer build). */
+    if (getenv("VALGRIND") && *getenv("VALGRIND")) {
+        print_message("under valgrind: skipping the forked disk-full check\n");
+        return;
+    }
     (void)state;
     enum { NE = 3000, NS = 200 };
     static const char *elems[NE];
