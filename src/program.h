@@ -81,6 +81,10 @@ struct wd_program {
     bool dynamic_control; /* a control variable changes during the run */
     out_col *cols;       /* every element of every visible variable */
     size_t ncols;
+    /* the same as runs of consecutive slots: column block i is
+     * v[col_runs[i].slot .. + len), so a save point is a few memcpy */
+    struct col_run { uint32_t slot, len; } *col_runs;
+    size_t ncol_runs;
     bool *col_timeless;  /* per variable: constant over the run */
     size_t rhs_len_total;
 };
@@ -98,6 +102,11 @@ typedef struct vm_ctx {
 void vm_exec(vm_ctx *cx, const vm_code *code);
 /* Linear interpolation in a table with the given mode, clamped at the ends. */
 double vm_table(const table_t *t, double x, int how);
+/* Element-wise opcodes (scalar or vector form): the number of operands, 1
+ * to 3; 0 for any other opcode. */
+int vm_op_arity(int op);
+/* Whether op is the vector form of an element-wise operation. */
+bool vm_op_vector(int op);
 /* The disassembler: one line per instruction. */
 void vm_disasm(const wd_program *p, const vm_code *code, const char *title, FILE *out);
 

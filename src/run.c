@@ -380,34 +380,51 @@ wd_status run_check_states(wd_run *r, wd_diags *d)
     return WD_E_NUMERIC;
 }
 
+/* Room for ncap save points. */
+static bool reserve_results(wd_run *r, size_t ncap)
+{
+    const wd_program *p = r->p;
+    if (ncap <= r->cap)
+        return true;
+    double *nt = wd_xrealloc(r->times, ncap * sizeof(double));
+    if (!nt)
+        return false;
+    r->times = nt;
+    double *nr = wd_xrealloc(r->rows, ncap * (p->ncols ? p->ncols : 1) * sizeof(double));
+    if (!nr)
+        return false;
+    r->rows = nr;
+    r->cap = ncap;
+    return true;
+}
+
 wd_status run_save(wd_run *r, wd_diags *d)
 {
     (void)d;
     const wd_program *p = r->p;
-    vm_exec(&r->cx, &p->out);
-    if (r->nsaved == r->cap) {
-        size_t ncap = r->cap ? r->cap * 2 : 64;
-        double *nt = wd_xrealloc(r->times, ncap * sizeof(double));
-        if (!nt)
-            return WD_E_NOMEM;
-        r->times = nt;
-        double *nr = wd_xrealloc(r->rows, ncap * (p->ncols ? p->ncols : 1) * sizeof(double));
-        if (!nr)
-            return WD_E_NOMEM;
-        r->rows = nr;
-        r->cap = ncap;
-    }
+    if (p->out.n > 1) /* more than HALT */
+        vm_exec(&r->cx, &p->out);
+    if (r->nsaved == r->cap && !reserve_results(r, r->cap ? r->cap * 2 : 64))
+        return WD_E_NOMEM;
     r->times[r->nsaved] = r->v[SLOT_TIME];
     double *row = r->rows + r->nsaved * p->ncols;
-    for (size_t c = 0; c < p->ncols; c++)
-        row[c] = r->v[p->cols[c].slot];
+    if (p->ncol_runs * 8 <= p->ncols) {
+        /* long runs of consecutive slots (arrays): block copies */
+        for (size_t i = 0; i < p->ncol_runs; i++) {
+            memcpy(row, r->v + p->col_runs[i].slot, p->col_runs[i].len * sizeof(double));
+            row += p->col_runs[i].len;
+        }
+    } else {
+        for (size_t c = 0; c < p->ncols; c++)
+            row[c] = r->v[p->cols[c].slot];
+    }
     r->nsaved++;
     return WD_OK;
 }
 
 void run_update(wd_run *r)
 {
-    if (r->p->update.n)
+    if (r->p->update.n > 1) /* more than HALT */
         vm_exec(&r->cx, &r->p->update);
 }
 
@@ -487,14 +504,21 @@ static double control_value(const wd_run *r, int var)
     return var >= 0 ? r->v[r->p->var_slot[var]] : NAN;
 }
 
-/* Runs the init code with time t0 (twice: first to learn INITIAL TIME and
- * TIME STEP when they are computed). */
-static void init_state(wd_run *r, double t0, double dt)
+/* The values a run starts from: the program's defaults (constants, NaN
+ * elsewhere) and this run's overrides. */
+static void reset_values(wd_run *r)
 {
     const wd_program *p = r->p;
     memcpy(r->v, p->defaults, p->nslots * sizeof(double));
     for (size_t i = 0; i < r->overrides.n; i++)
         r->v[r->overrides.v[i].slot] = r->overrides.v[i].value;
+}
+
+/* Runs the init code with time t0 (from reset values). */
+static void init_state(wd_run *r, double t0, double dt)
+{
+    const wd_program *p = r->p;
+    reset_values(r);
     r->v[SLOT_DT] = dt;
     run_set_time(r, t0, t0 + dt / 2, t0);
     if (r->rng)
@@ -532,10 +556,17 @@ wd_status wd_run_exec(wd_run *r, const wd_run_opts *opts, wd_diags *d)
                         m->inputs.v[i].name);
             return WD_E_ARG;
         }
-    /* first pass: control values */
-    init_state(r, isfinite(opts->initial_time) ? opts->initial_time : 0, 1);
+    /* INITIAL TIME and TIME STEP: given, or constants (a constant's default
+     * is its value; anything computed starts as NaN), or else learnt from a
+     * first pass of the init code. */
+    reset_values(r);
     double t0 = isfinite(opts->initial_time) ? opts->initial_time : control_value(r, m->v_initial);
     double dt = isfinite(opts->time_step) ? opts->time_step : control_value(r, m->v_step);
+    if (!isfinite(t0) || !isfinite(dt)) {
+        init_state(r, isfinite(opts->initial_time) ? opts->initial_time : 0, 1);
+        t0 = isfinite(opts->initial_time) ? opts->initial_time : control_value(r, m->v_initial);
+        dt = isfinite(opts->time_step) ? opts->time_step : control_value(r, m->v_step);
+    }
     if (!isfinite(t0))
         t0 = 0;
     init_state(r, t0, isfinite(dt) ? dt : 1);
@@ -573,6 +604,9 @@ wd_status wd_run_exec(wd_run *r, const wd_run_opts *opts, wd_diags *d)
                     nsave * (double)(p->ncols + 1) * 8 / 1e9, nsave, p->ncols, WD_MAX_OUTPUT_BYTES / 1e9);
         return WD_E_LIMIT;
     }
+    /* the save points expected (run_save grows the arrays if there are more) */
+    if (!reserve_results(r, (size_t)nsave))
+        return WD_E_NOMEM;
     wd_status st;
     if (p->dynamic_control) {
         if (r->method != WD_EULER) {

@@ -164,10 +164,17 @@ void vm_exec(vm_ctx *cx, const vm_code *code)
     {                                                                     \
         double *d = v + I->d;                                             \
         const double *pa = v + I->a;                                      \
-        size_t sa = (I->flags & VF_A) ? 0 : 1;                            \
-        for (uint32_t i = 0; i < I->n; i++) {                             \
-            double A = pa[i * sa];                                        \
-            d[i] = (expr);                                                \
+        uint32_t n = I->n;                                                \
+        if (!(I->flags & VF_A)) {                                         \
+            for (uint32_t i = 0; i < n; i++) {                            \
+                double A = pa[i];                                         \
+                d[i] = (expr);                                            \
+            }                                                             \
+        } else {                                                          \
+            double A = pa[0];                                             \
+            double x = (expr);                                            \
+            for (uint32_t i = 0; i < n; i++)                              \
+                d[i] = x;                                                 \
         }                                                                 \
         VM_NEXT;                                                          \
     }
@@ -184,10 +191,36 @@ void vm_exec(vm_ctx *cx, const vm_code *code)
     {                                                                     \
         double *d = v + I->d;                                             \
         const double *pa = v + I->a, *pb = v + I->b;                      \
-        size_t sa = (I->flags & VF_A) ? 0 : 1, sb = (I->flags & VF_B) ? 0 : 1; \
-        for (uint32_t i = 0; i < I->n; i++) {                             \
-            double A = pa[i * sa], B = pb[i * sb];                        \
-            d[i] = (expr);                                                \
+        uint32_t n = I->n;                                                \
+        switch (I->flags & (VF_A | VF_B)) {                               \
+        case 0:                                                           \
+            for (uint32_t i = 0; i < n; i++) {                            \
+                double A = pa[i], B = pb[i];                              \
+                d[i] = (expr);                                            \
+            }                                                             \
+            break;                                                        \
+        case VF_B: {                                                      \
+            const double B = pb[0];                                       \
+            for (uint32_t i = 0; i < n; i++) {                            \
+                double A = pa[i];                                         \
+                d[i] = (expr);                                            \
+            }                                                             \
+            break;                                                        \
+        }                                                                 \
+        case VF_A: {                                                      \
+            const double A = pa[0];                                       \
+            for (uint32_t i = 0; i < n; i++) {                            \
+                double B = pb[i];                                         \
+                d[i] = (expr);                                            \
+            }                                                             \
+            break;                                                        \
+        }                                                                 \
+        default: {                                                        \
+            const double A = pa[0], B = pb[0];                            \
+            double x = (expr);                                            \
+            for (uint32_t i = 0; i < n; i++)                              \
+                d[i] = x;                                                 \
+        }                                                                 \
         }                                                                 \
         VM_NEXT;                                                          \
     }
@@ -204,11 +237,19 @@ void vm_exec(vm_ctx *cx, const vm_code *code)
     {                                                                     \
         double *d = v + I->d;                                             \
         const double *pa = v + I->a, *pb = v + I->b, *pc = v + I->c;      \
-        size_t sa = (I->flags & VF_A) ? 0 : 1, sb = (I->flags & VF_B) ? 0 : 1, \
-               sc = (I->flags & VF_C) ? 0 : 1;                            \
-        for (uint32_t i = 0; i < I->n; i++) {                             \
-            double A = pa[i * sa], B = pb[i * sb], C = pc[i * sc];        \
-            d[i] = (expr);                                                \
+        uint32_t n = I->n;                                                \
+        if (!(I->flags & (VF_A | VF_B | VF_C))) {                         \
+            for (uint32_t i = 0; i < n; i++) {                            \
+                double A = pa[i], B = pb[i], C = pc[i];                   \
+                d[i] = (expr);                                            \
+            }                                                             \
+        } else {                                                          \
+            size_t sa = (I->flags & VF_A) ? 0 : 1, sb = (I->flags & VF_B) ? 0 : 1, \
+                   sc = (I->flags & VF_C) ? 0 : 1;                        \
+            for (uint32_t i = 0; i < n; i++) {                            \
+                double A = pa[i * sa], B = pb[i * sb], C = pc[i * sc];    \
+                d[i] = (expr);                                            \
+            }                                                             \
         }                                                                 \
         VM_NEXT;                                                          \
     }
@@ -243,19 +284,22 @@ void vm_exec(vm_ctx *cx, const vm_code *code)
         double *d = v + I->d;
         const double *pa = v + I->a;
         uint32_t k = I->b;
-        for (uint32_t j = 0; j < I->n; j++) {
-            const double *seg = pa + (size_t)j * k;
-            double acc = seg[0];
-            for (uint32_t i = 1; i < k; i++) {
-                switch (I->op) {
-                case OP_REDUCE_SUM: acc += seg[i]; break;
-                case OP_REDUCE_PROD: acc *= seg[i]; break;
-                case OP_REDUCE_MIN: acc = fmin(acc, seg[i]); break;
-                default: acc = fmax(acc, seg[i]); break;
-                }
-            }
-            d[j] = acc;
+        /* one loop per operation: the choice stays out of the inner loop */
+#define REDUCE_LOOP(step)                                        \
+    for (uint32_t j = 0; j < I->n; j++) {                        \
+        const double *seg = pa + (size_t)j * k;                  \
+        double acc = seg[0];                                     \
+        for (uint32_t i = 1; i < k; i++)                         \
+            acc = (step);                                        \
+        d[j] = acc;                                              \
+    }
+        switch (I->op) {
+        case OP_REDUCE_SUM: REDUCE_LOOP(acc + seg[i]) break;
+        case OP_REDUCE_PROD: REDUCE_LOOP(acc * seg[i]) break;
+        case OP_REDUCE_MIN: REDUCE_LOOP(fmin(acc, seg[i])) break;
+        default: REDUCE_LOOP(fmax(acc, seg[i])) break;
         }
+#undef REDUCE_LOOP
         VM_NEXT;
     }
     VM_CASE(OP_LOOKUP)
@@ -353,6 +397,29 @@ void vm_exec(vm_ctx *cx, const vm_code *code)
         }
 #endif
 }
+
+/* ---- opcode properties ------------------------------------------------------------- */
+
+static const unsigned char op_arity[OP_COUNT] = {
+#define X(name, expr, doc) [OP_##name] = 1, [OP_V_##name] = 1,
+    WD_UNARY_OPS(X)
+#undef X
+#define X(name, expr, doc) [OP_##name] = 2, [OP_V_##name] = 2,
+    WD_BINARY_OPS(X)
+#undef X
+#define X(name, expr, doc) [OP_##name] = 3, [OP_V_##name] = 3,
+    WD_TERNARY_OPS(X)
+#undef X
+};
+
+static const bool op_vector[OP_COUNT] = {
+#define X(name, expr, doc) [OP_V_##name] = true,
+    WD_UNARY_OPS(X) WD_BINARY_OPS(X) WD_TERNARY_OPS(X)
+#undef X
+};
+
+int vm_op_arity(int op) { return op >= 0 && op < OP_COUNT ? op_arity[op] : 0; }
+bool vm_op_vector(int op) { return op >= 0 && op < OP_COUNT && op_vector[op]; }
 
 /* ---- disassembler ------------------------------------------------------------------ */
 
