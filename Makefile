@@ -64,6 +64,11 @@ $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# The interpreter's threaded dispatch: keep one indirect jump at the end of
+# each instruction's code (GCC would otherwise merge them into one shared
+# jump, which predicts worse).
+$(BUILD)/obj/vm.o: CFLAGS += -fno-gcse -fno-crossjumping
+
 $(BUILD)/libwandel.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@

@@ -11,6 +11,7 @@
  */
 #include "bind.h"
 #include "builtins.h"
+#include "native.h"
 #include "program.h"
 #include "schedule.h"
 
@@ -1177,6 +1178,7 @@ void wd_program_free(wd_program *p)
     wd_xfree(p->cols);
     wd_xfree(p->col_runs);
     wd_xfree(p->col_timeless);
+    native_free(p->native);
     if (p->owns_model)
         wd_model_free(p->model);
     wd_xfree(p);

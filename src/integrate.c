@@ -163,9 +163,9 @@ static int gsl_rhs(double t, const double y[], double dydt[], void *params)
     gsl_ctx *g = params;
     wd_run *r = g->r;
     const wd_program *p = r->p;
-    memcpy(r->v + p->state_first, y, p->nstates * sizeof(double));
+    run_copy(r->v + p->state_first, y, p->nstates);
     run_set_time(r, t, g->seg_ts, t);
-    vm_exec(&r->cx, &p->rhs);
+    run_segment(r, NSEG_RHS, &p->rhs);
     r->rhs_evals++;
     const double *f = r->v + p->deriv_first;
     for (size_t i = 0; i < p->nstates; i++) {
@@ -252,7 +252,12 @@ wd_status integrate_gsl(wd_run *r, wd_diags *d)
     for (long long k = 1; k <= ngrid; k++)
         stops[ns++] = t0 + (double)k * r->dt;
     stops[ns++] = t1;
-    qsort(stops, ns, sizeof(double), cmp_double);
+    /* often sorted already (no breakpoints, no grid): then no sort */
+    bool sorted = true;
+    for (size_t i = 1; i < ns && sorted; i++)
+        sorted = stops[i - 1] <= stops[i];
+    if (!sorted)
+        qsort(stops, ns, sizeof(double), cmp_double);
     size_t u = 0;
     for (size_t i = 0; i < ns; i++) {
         if (stops[i] <= t0 || stops[i] > t1)
@@ -337,7 +342,7 @@ wd_status integrate_gsl(wd_run *r, wd_diags *d)
             }
             break;
         }
-        memcpy(r->v + p->state_first, y, n * sizeof(double));
+        run_copy(r->v + p->state_first, y, n);
         if ((kind[i] & 3) == 0) {
             if ((st = run_check_states(r, d)) != WD_OK)
                 break;

@@ -55,6 +55,8 @@ typedef struct breakpoint_t {
 } breakpoint_t;
 
 /* A saved column: one element of a user-visible variable. */
+typedef struct native_code native_code;
+
 typedef struct out_col {
     int var;
     size_t flat;
@@ -87,6 +89,7 @@ struct wd_program {
     size_t ncol_runs;
     bool *col_timeless;  /* per variable: constant over the run */
     size_t rhs_len_total;
+    struct native_code *native; /* native.h; NULL: the VM runs everything */
 };
 
 /* The VM (vm.c). A run context gives the VM what is per run. */

@@ -239,12 +239,6 @@ wd_status wd_run_set_series(wd_run *r, const char *name, size_t npoints, const d
 
 /* ---- evaluation helpers --------------------------------------------------------------- */
 
-void run_set_time(wd_run *r, double t, double ts, double th)
-{
-    r->v[SLOT_TIME] = t;
-    r->v[SLOT_TS] = ts;
-    r->v[SLOT_TH] = th;
-}
 
 static const char *fault_kind(const vm_ins *I, const double *v)
 {
@@ -280,24 +274,6 @@ static const char *fault_kind(const vm_ins *I, const double *v)
     }
 }
 
-/* x - x is 0 for a finite x and NaN otherwise, and NaN survives addition:
- * a branch-free test in four independent sums. */
-static bool all_finite(const double *x, size_t n)
-{
-    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        a0 += x[i] - x[i];
-        a1 += x[i + 1] - x[i + 1];
-        a2 += x[i + 2] - x[i + 2];
-        a3 += x[i + 3] - x[i + 3];
-    }
-    for (; i < n; i++)
-        a0 += x[i] - x[i];
-    double s = a0 + a1 + a2 + a3;
-    return s == s;
-}
-
 /* Re-runs a segment one instruction at a time to find the first that made
  * a finite input non-finite, and reports it. */
 static void diagnose(wd_run *r, const vm_code *code, const char *what, wd_diags *d)
@@ -313,7 +289,7 @@ static void diagnose(wd_run *r, const vm_code *code, const char *what, wd_diags 
         bool has_d = I->op != OP_SCATTER && I->op != OP_PIPE_INIT && I->op != OP_PIPE_PUSH;
         if (!has_d)
             continue;
-        if (all_finite(r->v + I->d, I->n))
+        if (run_all_finite(r->v + I->d, I->n))
             continue;
         const char *vname = I->var >= 0 ? m->vars.v[I->var].raw : "an intermediate value";
         const var_t *vv = I->var >= 0 ? &m->vars.v[I->var] : NULL;
@@ -329,14 +305,12 @@ static void diagnose(wd_run *r, const vm_code *code, const char *what, wd_diags 
                 t, wd_method_name(r->method), what);
 }
 
-wd_status run_rhs(wd_run *r, wd_diags *d)
+wd_status run_rhs_fault(wd_run *r, wd_diags *d)
 {
     const wd_program *p = r->p;
-    vm_exec(&r->cx, &p->rhs);
-    r->rhs_evals++;
     if (r->cx.fault)
         return WD_E_NUMERIC;
-    if (!all_finite(r->v + p->deriv_first, p->nstates)) {
+    if (!run_all_finite(r->v + p->deriv_first, p->nstates)) {
         /* name the stock, then find where the value went wrong */
         const wd_model *m = p->model;
         for (size_t i = 0; i < p->nstates; i++) {
@@ -361,15 +335,15 @@ wd_status run_rhs(wd_run *r, wd_diags *d)
     return WD_OK;
 }
 
-wd_status run_check_states(wd_run *r, wd_diags *d)
+wd_status run_check_states_fault(wd_run *r, wd_diags *d)
 {
     const wd_program *p = r->p;
-    if (all_finite(r->v + p->state_first, p->nstates))
+    if (run_all_finite(r->v + p->state_first, p->nstates))
         return WD_OK;
     const wd_model *m = p->model;
     for (size_t v = 0; v < m->vars.n; v++) {
         const var_t *vv = &m->vars.v[v];
-        if (vv->kind != VK_STOCK || all_finite(r->v + p->var_slot[v], vv->nelems))
+        if (vv->kind != VK_STOCK || run_all_finite(r->v + p->var_slot[v], vv->nelems))
             continue;
         wd_diag_add(d, WD_ERROR, vv->loc, m->file ? wd_source_line(m->file->text, vv->loc.line) : NULL,
                     "at Time = %.10g (method %s): stock '%s' overflowed; the integration is unstable: try a smaller "
@@ -403,30 +377,28 @@ wd_status run_save(wd_run *r, wd_diags *d)
     (void)d;
     const wd_program *p = r->p;
     if (p->out.n > 1) /* more than HALT */
-        vm_exec(&r->cx, &p->out);
+        run_segment(r, NSEG_OUT, &p->out);
     if (r->nsaved == r->cap && !reserve_results(r, r->cap ? r->cap * 2 : 64))
         return WD_E_NOMEM;
     r->times[r->nsaved] = r->v[SLOT_TIME];
-    double *row = r->rows + r->nsaved * p->ncols;
+    double *restrict row = r->rows + r->nsaved * p->ncols;
+    const double *restrict v = r->v;
     if (p->ncol_runs * 8 <= p->ncols) {
         /* long runs of consecutive slots (arrays): block copies */
         for (size_t i = 0; i < p->ncol_runs; i++) {
-            memcpy(row, r->v + p->col_runs[i].slot, p->col_runs[i].len * sizeof(double));
+            memcpy(row, v + p->col_runs[i].slot, p->col_runs[i].len * sizeof(double));
             row += p->col_runs[i].len;
         }
     } else {
-        for (size_t c = 0; c < p->ncols; c++)
-            row[c] = r->v[p->cols[c].slot];
+        const out_col *cols = p->cols;
+        size_t nc = p->ncols;
+        for (size_t c = 0; c < nc; c++)
+            row[c] = v[cols[c].slot];
     }
     r->nsaved++;
     return WD_OK;
 }
 
-void run_update(wd_run *r)
-{
-    if (r->p->update.n > 1) /* more than HALT */
-        vm_exec(&r->cx, &r->p->update);
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -539,6 +511,12 @@ wd_status wd_run_exec(wd_run *r, const wd_run_opts *opts, wd_diags *d)
     free_results(r);
     r->complete = false;
     r->rhs_evals = 0;
+    if (opts->engine == WD_ENGINE_NATIVE && !p->native) {
+        wd_diag_add(d, WD_ERROR, (wd_loc){m->path, 0, 0}, NULL,
+                    "this program has no native code (compile it with the native engine)");
+        return WD_E_ARG;
+    }
+    r->native = opts->engine == WD_ENGINE_VM ? NULL : p->native;
     r->method = opts->method != WD_METHOD_DEFAULT ? opts->method : m->method;
     r->rtol = opts->rtol > 0 ? opts->rtol : 1e-6;
     r->atol = opts->atol > 0 ? opts->atol : 1e-6;
@@ -627,6 +605,7 @@ wd_status wd_run_exec(wd_run *r, const wd_run_opts *opts, wd_diags *d)
 /* ---- results ------------------------------------------------------------------------ */
 
 int wd_run_complete(const wd_run *r) { return r->complete; }
+wd_engine wd_run_engine(const wd_run *r) { return r->native ? WD_ENGINE_NATIVE : WD_ENGINE_VM; }
 wd_method wd_run_method(const wd_run *r) { return r->method; }
 size_t wd_run_rhs_evals(const wd_run *r) { return r->rhs_evals; }
 size_t wd_run_nsaved(const wd_run *r) { return r->nsaved; }

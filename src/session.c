@@ -130,7 +130,7 @@ wd_status wd_scenario_prepare(const wd_scenario *s, wd_diags *diags, wd_model **
         VEC_FREE(inputs);
         return WD_E_ARG;
     }
-    wd_compile_opts co = {inputs.v, inputs.n};
+    wd_compile_opts co = {inputs.v, inputs.n, opts ? opts->engine : WD_ENGINE_AUTO};
     st = wd_program_compile(m, &co, diags, program);
     VEC_FREE(inputs);
     if (st != WD_OK)

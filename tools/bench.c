@@ -13,10 +13,14 @@
  * a shared machine; each figure is the median over the runs made within the
  * time budget (first argument, seconds per case; default 1.5).
  *
- *   bench [SECONDS]                     the table
+ *   bench [SECONDS [CASE...]]           the table (of the named cases)
  *   bench --profile CASE METHOD WHO N   N runs of one side only, for
  *                                       valgrind --tool=callgrind
- *       CASE teacup|chain50|ageing, METHOD euler|rkf45, WHO vm|twin
+ *       CASE teacup|chain50|ageing, METHOD euler|rkf45, WHO vm|native|twin
+ *
+ * wandel runs with both engines: the VM, and native code (built once by the
+ * C compiler into the cache, see wandel.h); without a C compiler the native
+ * rows are left out.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "wandel.h"
@@ -24,6 +28,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_odeiv2.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +58,7 @@ static double median(double *v, int n)
 typedef struct wrun {
     const wd_program *p;
     wd_method method;
+    wd_engine engine;
     size_t evals;
     double check; /* a final value, to compare with the twin */
     const char *check_var;
@@ -66,6 +72,7 @@ static void run_wandel(void *arg)
     wd_run_opts o;
     wd_run_opts_init(&o);
     o.method = w->method;
+    o.engine = w->engine;
     if (wd_run_new(w->p, &r) != WD_OK || wd_run_exec(r, &o, d) != WD_OK) {
         wd_diags_print(d, stderr);
         exit(1);
@@ -388,29 +395,26 @@ static void run_twin(void *arg)
 
 /* ---- timing -------------------------------------------------------------------------- */
 
-/* Alternates runs of a and b until about `budget` seconds have passed (at
- * least 7 each, after one warm-up each); medians of seconds per run. */
-static void time_pair(void (*fa)(void *), void *a, void (*fb)(void *), void *b, double budget, double *ta,
-                      double *tb)
+/* Alternates runs of fn[0..k) until about `budget` seconds have passed (at
+ * least 7 rounds, after one warm-up round); medians of seconds per run. */
+static void time_alternating(int k, void (*const fn[])(void *), void *const arg[], double budget, double out[])
 {
     enum { MAXN = 4000 };
-    static double xa[MAXN], xb[MAXN];
-    fa(a);
-    fb(b);
+    static double x[4][MAXN];
+    for (int j = 0; j < k; j++)
+        fn[j](arg[j]);
     int n = 0;
     double start = now();
     while (n < MAXN && (n < 7 || now() - start < budget)) {
-        double s = now();
-        fa(a);
-        double m = now();
-        fb(b);
-        double e = now();
-        xa[n] = m - s;
-        xb[n] = e - m;
+        for (int j = 0; j < k; j++) {
+            double s = now();
+            fn[j](arg[j]);
+            x[j][n] = now() - s;
+        }
         n++;
     }
-    *ta = median(xa, n);
-    *tb = median(xb, n);
+    for (int j = 0; j < k; j++)
+        out[j] = median(x[j], n);
 }
 
 /* ---- main ------------------------------------------------------------------------------ */
@@ -430,7 +434,7 @@ static const bench_case cases[] = {
 static int profile(int argc, char **argv)
 {
     if (argc < 6) {
-        fprintf(stderr, "usage: bench --profile CASE euler|rkf45 vm|twin N\n");
+        fprintf(stderr, "usage: bench --profile CASE euler|rkf45 vm|native|twin N\n");
         return 2;
     }
     const bench_case *bc = NULL;
@@ -458,7 +462,18 @@ static int profile(int argc, char **argv)
         wd_diags_print(d, stderr);
         return 1;
     }
-    wrun w = {p, method, 0, 0, bc->check_var};
+    wrun w = {p, method, WD_ENGINE_VM, 0, 0, bc->check_var};
+    if (!strcmp(argv[4], "native")) {
+        wd_program_free(p);
+        wd_compile_opts co = {0};
+        co.engine = WD_ENGINE_NATIVE;
+        if (wd_program_compile(m, &co, d, &p) != WD_OK) {
+            wd_diags_print(d, stderr);
+            return 1;
+        }
+        w.p = p;
+        w.engine = WD_ENGINE_NATIVE;
+    }
     for (long i = 0; i < n; i++)
         run_wandel(&w);
     printf("%.17g\n", w.check);
@@ -479,31 +494,59 @@ int main(int argc, char **argv)
     int status = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const bench_case *bc = &cases[i];
+        bool wanted = argc <= 2;
+        for (int a = 2; a < argc; a++)
+            wanted |= !strcmp(argv[a], bc->name);
+        if (!wanted)
+            continue;
         wd_diags *d = wd_diags_new();
         wd_model *m = NULL;
         wd_program *p = NULL;
-        if (wd_model_load(bc->path, d, &m) != WD_OK || wd_program_compile(m, NULL, d, &p) != WD_OK) {
+        wd_compile_opts co = {0};
+        co.engine = WD_ENGINE_NATIVE;
+        if (wd_model_load(bc->path, d, &m) != WD_OK) {
             wd_diags_print(d, stderr);
             return 1;
+        }
+        bool native = wd_program_compile(m, &co, d, &p) == WD_OK;
+        if (!native) {
+            wd_diags_print(d, stderr);
+            fprintf(stderr, "bench: no native code; timing the VM only\n");
+            if (wd_program_compile(m, NULL, d, &p) != WD_OK) {
+                wd_diags_print(d, stderr);
+                return 1;
+            }
         }
         for (int adaptive = 0; adaptive < 2; adaptive++) {
             wd_method method = adaptive ? WD_RKF45 : WD_EULER;
             twin t = {bc->tm, calloc(1, bc->state_size), adaptive, 0, 0};
-            wrun w = {p, method, 0, 0, bc->check_var};
-            double tw_, tc;
-            time_pair(run_wandel, &w, run_twin, &t, budget, &tw_, &tc);
-            if (!(fabs(w.check - t.check) <= 1e-9 * fmax(1, fabs(t.check)))) {
-                fprintf(stderr, "bench: %s %s: wandel %.17g differs from the twin %.17g\n", bc->name,
-                        wd_method_name(method), w.check, t.check);
-                status = 1;
+            wrun w[2] = {{p, method, WD_ENGINE_VM, 0, 0, bc->check_var},
+                         {p, method, WD_ENGINE_NATIVE, 0, 0, bc->check_var}};
+            int nw = native ? 2 : 1;
+            void (*const fns[3])(void *) = {run_twin, run_wandel, run_wandel};
+            void *const args[3] = {&t, &w[0], &w[1]};
+            double secs[3];
+            time_alternating(1 + nw, fns, args, budget, secs);
+            for (int e = 0; e < nw; e++) {
+                if (!(fabs(w[e].check - t.check) <= 1e-9 * fmax(1, fabs(t.check)))) {
+                    fprintf(stderr, "bench: %s %s: wandel %.17g differs from the twin %.17g\n", bc->name,
+                            wd_method_name(method), w[e].check, t.check);
+                    status = 1;
+                }
+                if (w[e].evals != t.evals) {
+                    fprintf(stderr, "bench: %s %s: wandel made %zu rate evaluations, the twin %zu\n", bc->name,
+                            wd_method_name(method), w[e].evals, t.evals);
+                    status = 1;
+                }
+                if (e == 1 && memcmp(&w[0].check, &w[1].check, sizeof(double))) {
+                    fprintf(stderr, "bench: %s %s: the engines differ\n", bc->name, wd_method_name(method));
+                    status = 1;
+                }
+                printf("%-21s %-6s %-7s %8.1f us %10.3g %8.1f us %10.3g %7.2f\n", e ? "" : bc->label,
+                       e ? "" : wd_method_name(method), wd_engine_name(w[e].engine), secs[1 + e] * 1e6,
+                       (double)w[e].evals / secs[1 + e], secs[0] * 1e6, (double)t.evals / secs[0],
+                       secs[1 + e] / secs[0]);
             }
-            if (w.evals != t.evals) {
-                fprintf(stderr, "bench: %s %s: wandel made %zu rate evaluations, the twin %zu\n", bc->name,
-                        wd_method_name(method), w.evals, t.evals);
-                status = 1;
-            }
-            printf("%-21s %-6s %-7s %8.1f us %10.3g %8.1f us %10.3g %7.2f\n", bc->label, wd_method_name(method),
-                   "vm", tw_ * 1e6, (double)w.evals / tw_, tc * 1e6, (double)t.evals / tc, tw_ / tc);
             fflush(stdout);
             free(t.state);
         }
