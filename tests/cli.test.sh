@@ -144,6 +144,19 @@ printf 'model = "nowhere.mdl";\n' >"$T/sc/nomodel.cfg"
 expect 2 "scenario missing model" "$W" run "$T/sc/nomodel.cfg"
 contains "$T/err" "nomodel.cfg:1" "missing model names the scenario line"
 
+# engines: the same numbers from the VM and from native code (when a C
+# compiler is here); a bad name is a usage error
+expect 2 "bad --engine" "$W" run tests/models/teacup.mdl --engine nope
+contains "$T/err" "unknown --engine" "bad --engine explained"
+expect 0 "--engine vm" "$W" run models/bench/chain50.mdl --engine vm --method rkf45 -o "$T/vm.tsv"
+if command -v "${WANDEL_CC:-cc}" >/dev/null 2>&1; then
+    expect 0 "--engine native" "$W" run models/bench/chain50.mdl --engine native --method rkf45 --summary -o "$T/native.tsv"
+    contains "$T/out" "engine  native" "summary names the engine"
+    if cmp -s "$T/vm.tsv" "$T/native.tsv"; then ok "engines write identical results"; else bad "engines differ"; fi
+else
+    echo "no C compiler: skipping the native engine"
+fi
+
 # the default scenario
 expect 0 "default scenario" "$W" run scenarios/default.cfg -o "$T/default.h5" --summary
 contains "$T/out" "final values" "summary printed"
