@@ -1126,7 +1126,8 @@ wd_status compile_program(const wd_model *m, wd_diags *d, wd_program **out)
         p->npool = c.pool.n;
         c.pool.v = NULL;
     }
-    if (!build_columns(&c))
+    if (!build_columns(&c) || !vm_fuse(&p->rhs, &p->fused[0]) || !vm_fuse(&p->out, &p->fused[1]) ||
+        !vm_fuse(&p->update, &p->fused[2]))
         goto fail_status;
     p->rhs_len_total = p->rhs.n;
     for (size_t v = 0; v < m->vars.n; v++)
@@ -1170,6 +1171,8 @@ void wd_program_free(wd_program *p)
     wd_xfree(p->rhs.ins);
     wd_xfree(p->out.ins);
     wd_xfree(p->update.ins);
+    for (int i = 0; i < 3; i++)
+        wd_xfree(p->fused[i].ins);
     wd_xfree(p->defaults);
     wd_xfree(p->pool);
     wd_xfree(p->var_slot);

@@ -165,7 +165,7 @@ static int gsl_rhs(double t, const double y[], double dydt[], void *params)
     const wd_program *p = r->p;
     run_copy(r->v + p->state_first, y, p->nstates);
     run_set_time(r, t, g->seg_ts, t);
-    run_segment(r, NSEG_RHS, &p->rhs);
+    run_segment(r, NSEG_RHS);
     r->rhs_evals++;
     const double *f = r->v + p->deriv_first;
     for (size_t i = 0; i < p->nstates; i++) {

@@ -71,6 +71,7 @@ struct wd_program {
     double *defaults;    /* nslots initial values: constants, NaN elsewhere */
     size_t state_first, nstates, deriv_first;
     vm_code init, rhs, out, update;
+    vm_code fused[3];    /* rhs, out, update with superinstructions: what the VM runs */
     uint32_t *pool;      /* gather/scatter indices and per-element table ids */
     size_t npool;
     uint32_t *var_slot;  /* first slot of each variable (UINT32_MAX for lookups) */
@@ -105,6 +106,9 @@ typedef struct vm_ctx {
 void vm_exec(vm_ctx *cx, const vm_code *code);
 /* Linear interpolation in a table with the given mode, clamped at the ends. */
 double vm_table(const table_t *t, double x, int how);
+/* A copy of a segment with superinstructions (opcodes.h), for the VM to run:
+ * same effect, fewer dispatches. False when out of memory. */
+bool vm_fuse(const vm_code *in, vm_code *out);
 /* Element-wise opcodes (scalar or vector form): the number of operands, 1
  * to 3; 0 for any other opcode. */
 int vm_op_arity(int op);

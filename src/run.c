@@ -377,7 +377,7 @@ wd_status run_save(wd_run *r, wd_diags *d)
     (void)d;
     const wd_program *p = r->p;
     if (p->out.n > 1) /* more than HALT */
-        run_segment(r, NSEG_OUT, &p->out);
+        run_segment(r, NSEG_OUT);
     if (r->nsaved == r->cap && !reserve_results(r, r->cap ? r->cap * 2 : 64))
         return WD_E_NOMEM;
     r->times[r->nsaved] = r->v[SLOT_TIME];

@@ -73,13 +73,14 @@ wd_status integrate_fixed(wd_run *r, wd_diags *d);
 wd_status integrate_gsl(wd_run *r, wd_diags *d);
 wd_status integrate_dynamic_control(wd_run *r, wd_diags *d);
 
-/* Runs a segment (rhs, out, update) with the run's engine. */
-static inline void run_segment(wd_run *r, int seg, const vm_code *code)
+/* Runs a segment (NSEG_RHS, NSEG_OUT, NSEG_UPDATE) with the run's engine:
+ * native code, or the VM on the segment with superinstructions. */
+static inline void run_segment(wd_run *r, int seg)
 {
     if (r->native)
         r->native->fn[seg](r->v, &r->cx, &r->native->env);
     else
-        vm_exec(&r->cx, code);
+        vm_exec(&r->cx, &r->p->fused[seg]);
 }
 
 /* Helpers run.c offers the integrators. */
@@ -128,7 +129,7 @@ wd_status run_check_states_fault(wd_run *r, wd_diags *d);
 static inline wd_status run_rhs(wd_run *r, wd_diags *d)
 {
     const wd_program *p = r->p;
-    run_segment(r, NSEG_RHS, &p->rhs);
+    run_segment(r, NSEG_RHS);
     r->rhs_evals++;
     if (r->cx.fault || !run_all_finite(r->v + p->deriv_first, p->nstates))
         return run_rhs_fault(r, d);
@@ -140,7 +141,7 @@ wd_status run_save(wd_run *r, wd_diags *d);
 static inline void run_update(wd_run *r)
 {
     if (r->p->update.n > 1) /* more than HALT */
-        run_segment(r, NSEG_UPDATE, &r->p->update);
+        run_segment(r, NSEG_UPDATE);
 }
 /* Checks stocks after a step; reports overflow. */
 static inline wd_status run_check_states(wd_run *r, wd_diags *d)

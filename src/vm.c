@@ -112,6 +112,17 @@ static double pulse_train(double ts, double start, double width, double interval
     return since < width ? 1.0 : 0.0;
 }
 
+/* Each binary operation as a function of its operands (for superinstructions:
+ * the expression stays the one written in opcodes.h). */
+#define X(name, expr, doc)                                                                    \
+    static inline double bin_##name(double A, double B, double TS, double TH, double DT)     \
+    {                                                                                         \
+        (void)TS, (void)TH, (void)DT;                                                         \
+        return (expr);                                                                        \
+    }
+WD_BINARY_OPS(X)
+#undef X
+
 /* ---- the interpreter ----------------------------------------------------------- */
 
 /* Dispatch: with GCC/Clang, threaded code (a jump through a table of
@@ -147,6 +158,9 @@ void vm_exec(vm_ctx *cx, const vm_code *code)
 #define X(name, doc) [OP_##name] = &&L_OP_##name,
             WD_SPECIAL_OPS(X)
 #undef X
+#define P(x, y) [OP_F_##x##_##y##_A] = &&L_OP_F_##x##_##y##_A, [OP_F_##x##_##y##_B] = &&L_OP_F_##x##_##y##_B,
+                WD_FUSED_PAIRS(P)
+#undef P
     };
     goto *labels[I->op];
 #else
@@ -255,6 +269,25 @@ void vm_exec(vm_ctx *cx, const vm_code *code)
     }
     WD_TERNARY_OPS(X)
 #undef X
+    /* the second operation reads its other operand after the first stored
+     * its result, exactly as the two instructions in sequence would */
+#define P(x, y)                                                          \
+    VM_CASE(OP_F_##x##_##y##_A)                                          \
+    {                                                                    \
+        double r1 = bin_##x(v[I->a], v[I->b], TS, TH, DT);               \
+        v[I->d] = r1;                                                    \
+        v[I->c] = bin_##y(r1, v[I->aux], TS, TH, DT);                    \
+        VM_NEXT;                                                         \
+    }                                                                    \
+    VM_CASE(OP_F_##x##_##y##_B)                                          \
+    {                                                                    \
+        double r1 = bin_##x(v[I->a], v[I->b], TS, TH, DT);               \
+        v[I->d] = r1;                                                    \
+        v[I->c] = bin_##y(v[I->aux], r1, TS, TH, DT);                    \
+        VM_NEXT;                                                         \
+    }
+    WD_FUSED_PAIRS(P)
+#undef P
     VM_CASE(OP_HALT)
     {
         return;
@@ -430,6 +463,9 @@ static const char *op_names[OP_COUNT] = {
 #define X(name, doc) [OP_##name] = #name,
         WD_SPECIAL_OPS(X)
 #undef X
+#define P(x, y) [OP_F_##x##_##y##_A] = "F_" #x "_" #y "_A", [OP_F_##x##_##y##_B] = "F_" #x "_" #y "_B",
+            WD_FUSED_PAIRS(P)
+#undef P
 };
 
 static const char *op_docs[OP_COUNT] = {
@@ -439,7 +475,54 @@ static const char *op_docs[OP_COUNT] = {
 #define X(name, doc) [OP_##name] = doc,
         WD_SPECIAL_OPS(X)
 #undef X
+#define P(x, y)                                                                       \
+    [OP_F_##x##_##y##_A] = "d = a " #x " b, then c = d " #y " aux (superinstruction)", \
+    [OP_F_##x##_##y##_B] = "d = a " #x " b, then c = aux " #y " d (superinstruction)",
+            WD_FUSED_PAIRS(P)
+#undef P
 };
+
+/* ---- superinstructions -------------------------------------------------------------- */
+
+/* The superinstruction for scalar op1 followed by op2, or -1. */
+static int fused_op(int op1, int op2, bool pos_b)
+{
+#define P(x, y)                                                         \
+    if (op1 == OP_##x && op2 == OP_##y)                                 \
+        return pos_b ? OP_F_##x##_##y##_B : OP_F_##x##_##y##_A;
+    WD_FUSED_PAIRS(P)
+#undef P
+    return -1;
+}
+
+bool vm_fuse(const vm_code *in, vm_code *out)
+{
+    out->ins = wd_xmalloc((in->n + 1) * sizeof(vm_ins));
+    out->n = out->cap = 0;
+    if (!out->ins)
+        return false;
+    for (size_t k = 0; k < in->n; k++) {
+        const vm_ins *I = &in->ins[k], *J = k + 1 < in->n ? &in->ins[k + 1] : NULL;
+        int f = -1;
+        if (J && I->n == 1 && J->n == 1 && (J->a == I->d || J->b == I->d)) {
+            bool pos_b = J->a != I->d;
+            f = fused_op(I->op, J->op, pos_b);
+        }
+        if (f < 0) {
+            out->ins[out->n++] = *I;
+            continue;
+        }
+        vm_ins F = *I;
+        F.op = (uint16_t)f;
+        F.c = J->d;
+        F.aux = J->a == I->d ? J->b : J->a;
+        F.var = J->var;
+        out->ins[out->n++] = F;
+        k++;
+    }
+    out->cap = out->n;
+    return true;
+}
 
 /* Describes a slot: a variable's element, a derivative, a constant, a
  * temporary or a special register. */
