@@ -401,6 +401,7 @@ static int cmd_check(int argc, char **argv)
     wd_run *r = NULL;
     wd_run_opts opts;
     wd_run_opts_init(&opts);
+    opts.engine = WD_ENGINE_VM; /* nothing runs: build no native code */
     wd_status st = open_scenario(file, d, &s);
     if (st == WD_OK)
         st = wd_scenario_prepare(s, d, &m, &p, &r, &opts);
@@ -451,6 +452,7 @@ static int cmd_info(int argc, char **argv)
     wd_run *r = NULL;
     wd_run_opts opts;
     wd_run_opts_init(&opts);
+    opts.engine = WD_ENGINE_VM; /* nothing runs: build no native code */
     wd_status st = open_scenario(file, d, &s);
     if (st == WD_OK)
         st = wd_scenario_prepare(s, d, &m, &p, &r, &opts);

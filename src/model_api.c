@@ -170,17 +170,24 @@ static double run_work(const wd_program *p)
     return isfinite(steps) && steps > 0 ? steps * elems : 0;
 }
 
-/* Above this many element operations (about half a second in the VM), one
- * run repays building native code (about a quarter of a second for a small
- * model), so WD_ENGINE_AUTO builds it. */
-#define NATIVE_AUTO_WORK 2.5e8
+/* Whether one run is long enough to repay building native code. Measured
+ * here: the VM does an element operation in about 3 ns, and native code
+ * saves up to half of that; cc -O2 takes about 0.2 s plus 0.4 ms per
+ * instruction. So: a run estimated at over twice the build time, and at
+ * least half a second. */
+static bool worth_building(const wd_program *p)
+{
+    double vm_seconds = run_work(p) * 3e-9;
+    double build_seconds = 0.2 + 4e-4 * (double)(p->rhs.n + p->out.n + p->update.n);
+    return vm_seconds > 0.5 && vm_seconds > 2 * build_seconds;
+}
 
 static wd_status attach_engine(wd_program *p, wd_engine engine, wd_diags *diags)
 {
     if (engine == WD_ENGINE_NATIVE)
         return native_prepare(p, true, diags);
     if (engine == WD_ENGINE_AUTO)
-        native_prepare(p, run_work(p) > NATIVE_AUTO_WORK, NULL); /* the VM when this fails */
+        native_prepare(p, worth_building(p), NULL); /* the VM when this fails */
     return WD_OK;
 }
 

@@ -575,14 +575,15 @@ wd_status native_prepare(wd_program *p, bool build_if_missing, wd_diags *d)
     const char *mpath = p->model && p->model->path ? p->model->path : "model";
     wd_buf why = {0};
     wd_status st = WD_E_UNSUPPORTED;
-    char *src = generate(p), *dir = cache_dir(), *so = NULL, *tmpc = NULL, *tmpso = NULL, *errp = NULL;
-    if (!src) {
-        st = WD_E_NOMEM;
-        goto done;
-    }
+    char *src = NULL, *dir = cache_dir(), *so = NULL, *tmpc = NULL, *tmpso = NULL, *errp = NULL;
+    /* the directory first: without one, a lookup need not write the source */
     if (!dir || !private_dir(dir, build_if_missing)) {
         wd_buf_printf(&why, "no private cache directory for native code (%s); set WANDEL_CACHE",
                       dir ? dir : "HOME is not set");
+        goto done;
+    }
+    if (!(src = generate(p))) {
+        st = WD_E_NOMEM;
         goto done;
     }
     char hash[65], name[100];
