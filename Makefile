@@ -25,7 +25,7 @@ WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-
 OPT     ?= -O3 -g
 CFLAGS  ?=
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(OPT) -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP
-LDLIBS  += $(PKG_LIBS) -lpthread -lm
+LDLIBS  += $(PKG_LIBS) -ldl -lpthread -lm
 
 # Debian packages needed to build, test and run the output checks.
 DEB_PKGS := gcc make pkg-config libgsl-dev libconfig-dev libhdf5-dev libcmocka-dev \
@@ -63,6 +63,11 @@ deps:
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# The interpreter's threaded dispatch: keep one indirect jump at the end of
+# each instruction's code (GCC would otherwise merge them into one shared
+# jump, which predicts worse).
+$(BUILD)/obj/vm.o: CFLAGS += -fno-gcse -fno-crossjumping
 
 $(BUILD)/libwandel.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)

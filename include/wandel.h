@@ -129,12 +129,24 @@ void wd_model_dim(const wd_model *m, size_t i, wd_dim_info *info);
 /* ---- programs ---------------------------------------------------------------- */
 typedef struct wd_program wd_program;
 
+/* Engines that execute a program's equations (see "engines" below). Both
+ * give bit-identical results. */
+typedef enum wd_engine {
+    WD_ENGINE_AUTO = 0, /* compile: native code when cached, or when a run looks
+                           long enough to repay building it; run: native code
+                           when the program has it, else the VM */
+    WD_ENGINE_VM,       /* the interpreter: starts at once */
+    WD_ENGINE_NATIVE    /* C built by the system compiler: fastest runs; an
+                           error when no compiler is available */
+} wd_engine;
+
 /* Names of variables whose equations a run replaces by inputs (a value or a
  * time series given per run, see wd_run_set_series). Each name is a variable or
  * one element of one, "carbon price" or "jobs[Ruhr,Mining]". */
 typedef struct wd_compile_opts {
     const char *const *inputs;
     size_t ninputs;
+    wd_engine engine; /* WD_ENGINE_AUTO (0) when zero-initialised */
 } wd_compile_opts;
 
 wd_status wd_program_compile(const wd_model *m, const wd_compile_opts *opts, wd_diags *diags,
@@ -154,6 +166,7 @@ typedef struct wd_run_opts {
     /* Overrides of the model's control variables; NaN = keep the model's. */
     double initial_time, final_time, time_step, saveper;
     unsigned long seed; /* for random functions */
+    wd_engine engine;   /* default WD_ENGINE_AUTO: native code if the program has it */
 } wd_run_opts;
 void wd_run_opts_init(wd_run_opts *o); /* defaults as documented above */
 
@@ -218,8 +231,9 @@ const char *wd_scenario_model(const wd_scenario *s);  /* resolved model path or 
 /* Loads the scenario's model, compiles it (variables the scenario drives
  * with series or replaces become inputs), creates a run holding the
  * scenario's values, and fills opts from its time, solver and seed (fields
- * the scenario leaves unset keep their values in opts). Errors name the
- * scenario file and line. The caller frees run, program and model. */
+ * the scenario leaves unset keep their values in opts). opts->engine, set
+ * by the caller, is also the engine the program is compiled for. Errors
+ * name the scenario file and line. The caller frees run, program and model. */
 wd_status wd_scenario_prepare(const wd_scenario *s, wd_diags *diags, wd_model **model,
                               wd_program **program, wd_run **run, wd_run_opts *opts);
 /* The scenario's output settings: file (NULL = none), format (NULL =
@@ -305,6 +319,21 @@ typedef struct wd_calib_summary {
     size_t nevals, nfailed;  /* model runs, of which failed */
 } wd_calib_summary;
 void wd_calib_summary_get(const wd_calib *c, wd_calib_summary *out);
+/* ---- engines ----------------------------------------------------------------------- */
+/* A program runs in the VM (an interpreter) or as native code: its rate,
+ * output and update code written out as C, built by the system compiler
+ * ($WANDEL_CC, default cc) into a shared object and loaded. The object is
+ * cached by a hash of the generated code in $WANDEL_CACHE, else
+ * $XDG_CACHE_HOME/wandel, else ~/.cache/wandel, so each program is built
+ * once. Native code gives results bit-identical to the VM's. */
+const char *wd_engine_name(wd_engine e); /* "auto", "vm", "native" */
+/* Parses a name; returns -1 for an unknown one. */
+int wd_engine_parse(const char *name);
+/* Whether the program carries native code; its shared object's path, or NULL. */
+int wd_program_has_native(const wd_program *p);
+const char *wd_program_native_path(const wd_program *p);
+/* The engine the last wd_run_exec used (WD_ENGINE_VM or WD_ENGINE_NATIVE). */
+wd_engine wd_run_engine(const wd_run *r);
 
 #ifdef __cplusplus
 }

@@ -335,7 +335,7 @@ wd_status wd_calib_new(const wd_scenario *s, wd_diags *d, wd_calib **out)
         goto fail;
     if ((st = check_names(c, d, &inputs)) != WD_OK)
         goto fail;
-    if ((st = session_compile(s, c->model, inputs.v, inputs.n, d, &c->prog)) != WD_OK)
+    if ((st = session_compile(s, c->model, inputs.v, inputs.n, WD_ENGINE_AUTO, d, &c->prog)) != WD_OK)
         goto fail;
     if ((st = session_new_run(s, c->prog, d, &c->runs[0])) != WD_OK)
         goto fail;

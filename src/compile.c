@@ -11,6 +11,7 @@
  */
 #include "bind.h"
 #include "builtins.h"
+#include "native.h"
 #include "program.h"
 #include "schedule.h"
 
@@ -58,6 +59,9 @@ typedef struct cc {
     uint32_t **lookup_tbl;
     uint32_t *pipe_base;       /* per equation */
     bool in_static;            /* emitting an item computed once */
+    bool hoist;                /* emitting rhs/out: gathers of fixed values go to init */
+    wd_map *hoisted;           /* gather index list -> slot of its hoisted copy */
+    VEC(vm_ins) hoist_code;    /* the hoisted gathers, appended to init */
 } cc;
 
 static void cerr(cc *c, wd_loc loc, const char *fmt, ...) WD_PRINTF(3, 4);
@@ -240,6 +244,60 @@ static size_t *bind_or_report(cc *c, const ispace *s, const ast *a, const var_t 
     return flats;
 }
 
+/* Whether every element of variable `var` is fixed once the init code has
+ * run (constants and what depends on constants only). */
+static bool var_fixed(const cc *c, int var)
+{
+    const var_t *v = &c->m->vars.v[var];
+    if (v->kind == VK_TIME || v->kind == VK_STOCK || v->kind == VK_SAMPLE || v->kind == VK_PIPE ||
+        v->kind == VK_DATA || v->neqns == 0)
+        return false;
+    for (size_t j = 0; j < v->neqns; j++)
+        if (!c->sch->eqn_static[v->eqns[j]])
+            return false;
+    return true;
+}
+
+/* A gather of values fixed over the run, made once at the end of the init
+ * code into slots of its own (the same gather is made once for all uses):
+ * rhs and out then read it in place. Broadcasting a lower-dimensional
+ * constant over an array (rate[sector] over [region, sector, cohort]) is
+ * the common case. */
+static operand hoisted_gather(cc *c, const ispace *s, uint32_t base, const size_t *flats)
+{
+    size_t n = s->npoints;
+    wd_buf key = {0};
+    for (size_t i = 0; i < n; i++)
+        wd_buf_printf(&key, "%zx,", (size_t)base + flats[i]);
+    if (key.oom) {
+        wd_buf_free(&key);
+        c->oom = true;
+        return BAD;
+    }
+    size_t slot;
+    if (wd_map_get(c->hoisted, wd_buf_str(&key), &slot)) {
+        wd_buf_free(&key);
+        return vector_op((uint32_t)slot);
+    }
+    uint32_t *idx = wd_xmalloc(n * sizeof(uint32_t));
+    if (!idx) {
+        wd_buf_free(&key);
+        c->oom = true;
+        return BAD;
+    }
+    for (size_t i = 0; i < n; i++)
+        idx[i] = base + (uint32_t)flats[i];
+    uint32_t off = pool_add(c, idx, n);
+    wd_xfree(idx);
+    uint32_t dst = (uint32_t)c->p->nslots;
+    c->p->nslots += n;
+    vm_ins g = {OP_GATHER, 0, (uint32_t)n, dst, 0, 0, 0, off, -1};
+    if (!VEC_PUSH(c->hoist_code, g) || !wd_map_put(c->hoisted, wd_buf_str(&key), dst))
+        c->oom = true;
+    wd_buf_free(&key);
+    return vector_op(dst);
+}
+
 static operand cref(cc *c, const ispace *s, const ast *a)
 {
     const wd_model *m = c->m;
@@ -270,7 +328,19 @@ static operand cref(cc *c, const ispace *s, const ast *a)
     size_t *flats = bind_or_report(c, s, a, v);
     if (!flats)
         return BAD;
-    operand r = slots_operand(c, s, c->p->var_slot[a->var], flats);
+    operand r;
+    if (c->hoist && s->npoints > 1 && var_fixed(c, a->var)) {
+        /* in place when all equal or all consecutive, else hoisted */
+        bool same = true, consec = true;
+        for (size_t i = 1; i < s->npoints; i++) {
+            same &= flats[i] == flats[0];
+            consec &= flats[i] == flats[0] + i;
+        }
+        r = same || consec ? slots_operand(c, s, c->p->var_slot[a->var], flats)
+                           : hoisted_gather(c, s, c->p->var_slot[a->var], flats);
+    } else {
+        r = slots_operand(c, s, c->p->var_slot[a->var], flats);
+    }
     wd_xfree(flats);
     return r;
 }
@@ -908,6 +978,20 @@ static bool last_writes(cc *c, uint32_t slot, size_t n)
            i->op != OP_PIPE_PUSH && i->op != OP_SCATTER;
 }
 
+/* Whether a broadcast operand of element-wise instruction I lies in the
+ * slots [dst, dst + n) (tagged slots compare equal only when identical). */
+static bool broadcast_within(const vm_ins *I, uint32_t dst, size_t n)
+{
+    int ar = vm_op_arity(I->op);
+    if (!vm_op_vector(I->op))
+        return false;
+    const uint32_t ops[3] = {I->a, I->b, I->c};
+    for (int i = 0; i < ar; i++)
+        if ((I->flags & (1u << i)) && ops[i] >= dst && ops[i] < dst + n)
+            return true;
+    return false;
+}
+
 /* Stores x into slots base + flats[p0 .. p0+np). */
 static void store(cc *c, operand x, uint32_t base, const size_t *flats, size_t np)
 {
@@ -918,8 +1002,11 @@ static void store(cc *c, operand x, uint32_t base, const size_t *flats, size_t n
         consec &= flats[i] == flats[0] + i;
     if (consec) {
         uint32_t dst = base + (uint32_t)flats[0];
-        /* Retarget the instruction that produced a temporary result. */
-        if ((x.slot & TEMP_BIT) && last_writes(c, x.slot, x.scalar ? 1 : np) && (x.scalar == (np == 1))) {
+        /* Retarget the instruction that produced a temporary result (not
+         * when it reads a broadcast slot inside the destination: the VM
+         * reads a broadcast operand once, before writing; see check_code). */
+        if ((x.slot & TEMP_BIT) && last_writes(c, x.slot, x.scalar ? 1 : np) && (x.scalar == (np == 1)) &&
+            !broadcast_within(&c->code->ins[c->code->n - 1], dst, np)) {
             c->code->ins[c->code->n - 1].d = dst;
             return;
         }
@@ -1135,6 +1222,17 @@ static void reloc_code(vm_code *code, uint32_t cb, uint32_t tb)
     }
 }
 
+/* The contract of vector instructions that the VM and the native code rely
+ * on: a broadcast operand is not one of the slots the instruction writes
+ * (both read it once, before the loop). Violations would be a compiler bug. */
+static bool check_code(const vm_code *code)
+{
+    for (size_t i = 0; i < code->n; i++)
+        if (broadcast_within(&code->ins[i], code->ins[i].d, code->ins[i].n))
+            return false;
+    return true;
+}
+
 /* ---- layout and entry point ------------------------------------------------------ */
 
 static bool layout(cc *c)
@@ -1233,6 +1331,16 @@ static bool build_columns(cc *c)
         for (size_t k = 0; k < vv->nelems; k++)
             p->cols[p->ncols++] = (out_col){(int)v, k, p->var_slot[v] + (uint32_t)k};
     }
+    p->col_runs = wd_xmalloc((p->ncols + 1) * sizeof *p->col_runs);
+    if (!p->col_runs)
+        return false;
+    for (size_t i = 0; i < p->ncols; i++) {
+        struct col_run *last = p->ncol_runs ? &p->col_runs[p->ncol_runs - 1] : NULL;
+        if (last && last->slot + last->len == p->cols[i].slot)
+            last->len++;
+        else
+            p->col_runs[p->ncol_runs++] = (struct col_run){p->cols[i].slot, 1};
+    }
     return true;
 }
 
@@ -1258,7 +1366,8 @@ wd_status compile_program(const wd_model *m, wd_diags *d, wd_program **out)
     c.d = d;
     c.cur_var = -1;
     c.const_index = wd_map_new();
-    if (!c.const_index || !layout(&c)) {
+    c.hoisted = wd_map_new();
+    if (!c.const_index || !c.hoisted || !layout(&c)) {
         if (p->nslots > WD_MAX_SLOTS) {
             wd_diag_add(d, WD_ERROR, (wd_loc){m->path, 0, 0}, NULL,
                         "the model needs more than %d values; this limit protects the machine", WD_MAX_SLOTS);
@@ -1281,11 +1390,21 @@ wd_status compile_program(const wd_model *m, wd_diags *d, wd_program **out)
      * into their segments, then append breakpoint code to init */
     c.code = &p->rhs;
     c.bpreq.n = 0; /* the init code's requests repeat those of rhs/out */
+    c.hoist = true;
     for (size_t i = 0; i < sch.rhs.n; i++)
         gen_item(&c, &sch.rhs.v[i], PH_DYN);
     c.code = &p->out;
     for (size_t i = 0; i < sch.out.n; i++)
         gen_item(&c, &sch.out.v[i], PH_DYN);
+    c.hoist = false;
+    /* the gathers hoisted out of rhs/out run once, after everything else
+     * the init code computes */
+    c.code = &p->init;
+    for (size_t i = 0; i < c.hoist_code.n; i++) {
+        const vm_ins *g = &c.hoist_code.v[i];
+        c.cur_var = -1;
+        emit(&c, g->op, g->n, g->d, g->a, g->b, g->c, g->aux, g->flags);
+    }
     c.code = &p->update;
     for (size_t e = 0; e < m->eqns.n; e++) {
         eqn_kind k = m->eqns.v[e].kind;
@@ -1333,6 +1452,12 @@ wd_status compile_program(const wd_model *m, wd_diags *d, wd_program **out)
         reloc_code(&p->rhs, cb, tb);
         reloc_code(&p->out, cb, tb);
         reloc_code(&p->update, cb, tb);
+        if (!check_code(&p->init) || !check_code(&p->rhs) || !check_code(&p->out) || !check_code(&p->update)) {
+            wd_diag_add(d, WD_ERROR, (wd_loc){m->path, 0, 0}, NULL,
+                        "internal error: a vector instruction reads a broadcast value it overwrites");
+            st = WD_E_SEMANTIC;
+            goto fail;
+        }
         for (size_t i = 0; i < p->nbps; i++) {
             breakpoint_t *b = &p->bps[i];
             b->a = reloc(b->a, cb, tb), b->b = reloc(b->b, cb, tb), b->c = reloc(b->c, cb, tb),
@@ -1360,7 +1485,8 @@ wd_status compile_program(const wd_model *m, wd_diags *d, wd_program **out)
         p->npool = c.pool.n;
         c.pool.v = NULL;
     }
-    if (!build_columns(&c))
+    if (!build_columns(&c) || !vm_fuse(&p->rhs, &p->fused[0]) || !vm_fuse(&p->out, &p->fused[1]) ||
+        !vm_fuse(&p->update, &p->fused[2]))
         goto fail_status;
     p->rhs_len_total = p->rhs.n;
     for (size_t v = 0; v < m->vars.n; v++)
@@ -1371,6 +1497,8 @@ wd_status compile_program(const wd_model *m, wd_diags *d, wd_program **out)
     VEC_FREE(c.pool);
     VEC_FREE(c.bpreq);
     wd_map_free(c.const_index);
+    wd_map_free(c.hoisted);
+    VEC_FREE(c.hoist_code);
     schedule_free(&sch);
     *out = p;
     return WD_OK;
@@ -1386,6 +1514,8 @@ fail:
     VEC_FREE(c.pool);
     VEC_FREE(c.bpreq);
     wd_map_free(c.const_index);
+    wd_map_free(c.hoisted);
+    VEC_FREE(c.hoist_code);
     schedule_free(&sch);
     p->model = NULL;
     wd_program_free(p);
@@ -1400,13 +1530,17 @@ void wd_program_free(wd_program *p)
     wd_xfree(p->rhs.ins);
     wd_xfree(p->out.ins);
     wd_xfree(p->update.ins);
+    for (int i = 0; i < 3; i++)
+        wd_xfree(p->fused[i].ins);
     wd_xfree(p->defaults);
     wd_xfree(p->pool);
     wd_xfree(p->var_slot);
     wd_xfree(p->sample_state);
     wd_xfree(p->bps);
     wd_xfree(p->cols);
+    wd_xfree(p->col_runs);
     wd_xfree(p->col_timeless);
+    native_free(p->native);
     if (p->owns_model)
         wd_model_free(p->model);
     wd_xfree(p);

@@ -8,8 +8,9 @@
  * Adaptive and stiff (GSL odeiv2): rkf45, rkck, rk8pd, msbdf, rk4imp with a
  * finite-difference Jacobian. The run is integrated piecewise between
  * breakpoints (switch times of STEP, PULSE, PULSE TRAIN, RAMP, data series,
- * lookups of Time, input series) and save points, resetting the driver at
- * each, so that no discontinuity falls inside a step. Inside a piece, the
+ * lookups of Time, input series) and save points, so that no discontinuity
+ * falls inside a step; the driver is reset at breakpoints (not at save
+ * points, where the rates are smooth). Inside a piece, the
  * switch time that STEP/PULSE compare against is the piece's midpoint, which
  * makes each piece see the input that holds on it. Discrete state (SAMPLE IF
  * TRUE, DELAY FIXED) is updated on the TIME STEP grid, which then becomes a
@@ -25,6 +26,14 @@
 #include <string.h>
 
 /* ---- fixed step ------------------------------------------------------------------ */
+
+/* y += h * f; states and rates are disjoint blocks of the value array,
+ * which restrict tells the compiler (so that it can vectorise). */
+static void axpy(double *restrict y, const double *restrict f, double h, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] += h * f[i];
+}
 
 wd_status integrate_fixed(wd_run *r, wd_diags *d)
 {
@@ -59,8 +68,7 @@ wd_status integrate_fixed(wd_run *r, wd_diags *d)
             break;
         run_update(r);
         if (r->method == WD_EULER) {
-            for (size_t i = 0; i < n; i++)
-                y[i] += dt * f[i];
+            axpy(y, f, dt, n);
         } else if (r->method == WD_RK2) {
             memcpy(y0, y, n * sizeof(double));
             memcpy(k1, f, n * sizeof(double));
@@ -161,9 +169,9 @@ static int gsl_rhs(double t, const double y[], double dydt[], void *params)
     gsl_ctx *g = params;
     wd_run *r = g->r;
     const wd_program *p = r->p;
-    memcpy(r->v + p->state_first, y, p->nstates * sizeof(double));
+    run_copy(r->v + p->state_first, y, p->nstates);
     run_set_time(r, t, g->seg_ts, t);
-    vm_exec(&r->cx, &p->rhs);
+    run_segment(r, NSEG_RHS);
     r->rhs_evals++;
     const double *f = r->v + p->deriv_first;
     for (size_t i = 0; i < p->nstates; i++) {
@@ -250,8 +258,12 @@ wd_status integrate_gsl(wd_run *r, wd_diags *d)
     for (long long k = 1; k <= ngrid; k++)
         stops[ns++] = t0 + (double)k * r->dt;
     stops[ns++] = t1;
-    wd_xfree(bps);
-    qsort(stops, ns, sizeof(double), cmp_double);
+    /* often sorted already (no breakpoints, no grid): then no sort */
+    bool sorted = true;
+    for (size_t i = 1; i < ns && sorted; i++)
+        sorted = stops[i - 1] <= stops[i];
+    if (!sorted)
+        qsort(stops, ns, sizeof(double), cmp_double);
     size_t u = 0;
     for (size_t i = 0; i < ns; i++) {
         if (stops[i] <= t0 || stops[i] > t1)
@@ -261,13 +273,20 @@ wd_status integrate_gsl(wd_run *r, wd_diags *d)
         stops[u++] = stops[i];
     }
     ns = u;
-    /* what happens at each stop: bit 1 save, bit 2 discrete update */
-    for (size_t i = 0; i < ns; i++) {
+    /* what happens at each stop: bit 1 save, bit 2 discrete update, bit 4
+     * breakpoint (bps is sorted, so one merge pass finds them) */
+    for (size_t i = 0, j = 0; i < ns; i++) {
         double q = (stops[i] - t0) / r->saveper;
         double g = (stops[i] - t0) / r->dt;
+        double tol = 1e-12 * fmax(1, fabs(stops[i]));
+        while (j < nbp && bps[j] < stops[i] - tol)
+            j++;
+        bool bp = j < nbp && bps[j] <= stops[i] + tol;
         kind[i] = (unsigned char)((fabs(q - round(q)) < 1e-9 * fmax(1, q) || i == ns - 1 ? 1 : 0) |
-                                  (p->has_discrete && fabs(g - round(g)) < 1e-9 * fmax(1, g) ? 2 : 0));
+                                  (p->has_discrete && fabs(g - round(g)) < 1e-9 * fmax(1, g) ? 2 : 0) |
+                                  (bp ? 4 : 0));
     }
+    wd_xfree(bps);
     gsl_ctx g = {r, 0};
     gsl_odeiv2_system sys = {gsl_rhs, gsl_jac, n, &g};
     double h0 = fmin(r->dt, (t1 - t0) / 100);
@@ -300,7 +319,12 @@ wd_status integrate_gsl(wd_run *r, wd_diags *d)
         int gs = GSL_SUCCESS;
         if (n) {
             gs = gsl_odeiv2_driver_apply(drv, &t, target, y);
-            gsl_odeiv2_driver_reset(drv);
+            /* The stepper restarts after a discontinuity (a breakpoint) or a
+             * discrete update; a save point needs no restart: the rates are
+             * smooth there, and a restart would cost an extra evaluation per
+             * piece (and throw away a multistep method's history). */
+            if (kind[i] & 6)
+                gsl_odeiv2_driver_reset(drv);
         }
         t = target;
         if (gs != GSL_SUCCESS) {
@@ -324,8 +348,8 @@ wd_status integrate_gsl(wd_run *r, wd_diags *d)
             }
             break;
         }
-        memcpy(r->v + p->state_first, y, n * sizeof(double));
-        if (kind[i] == 0) {
+        run_copy(r->v + p->state_first, y, n);
+        if ((kind[i] & 3) == 0) {
             if ((st = run_check_states(r, d)) != WD_OK)
                 break;
             continue;

@@ -69,6 +69,11 @@ static const char *usage_run =
     "  --data FILE              a .tab/.csv table (Time down or across) giving the\n"
     "                           values of variables the model declares without an\n"
     "                           equation; repeatable, later files win\n"
+    "  --engine auto|vm|native  vm: the interpreter, starts at once; native: the\n"
+    "                           equations as C, built once by the C compiler ($WANDEL_CC,\n"
+    "                           default cc) and cached, for long runs; same results.\n"
+    "                           auto (default): native code if already cached or if\n"
+    "                           the run looks long, else the vm\n"
     "  --summary                print what was run and the final values of the stocks\n"
     "  -q, --quiet              print errors only\n"
     "\n"
@@ -227,6 +232,12 @@ static int parse_run_args(int argc, char **argv, run_args *a)
             if (a->ndata >= 64)
                 return fail_usage("too many --data options (at most 64)", usage_run);
             a->data[a->ndata++] = val;
+        } else if (!strcmp(o, "--engine")) {
+            NEED_VALUE();
+            int e = wd_engine_parse(val);
+            if (e < 0)
+                return fail_usage("unknown --engine; use auto, vm or native", usage_run);
+            a->opts.engine = (wd_engine)e;
         } else if (!strcmp(o, "--summary")) {
             a->summary = true;
         } else if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) {
@@ -303,6 +314,7 @@ static void print_summary(const wd_scenario *s, const wd_run *r, const char *out
         printf("  scenario %s\n", wd_scenario_path(s));
     printf("  method  %s, %zu rate evaluations, %zu save points from %g to %g\n",
            wd_method_name(wd_run_method(r)), wd_run_rhs_evals(r), n, n ? t[0] : NAN, n ? t[n - 1] : NAN);
+    printf("  engine  %s\n", wd_engine_name(wd_run_engine(r)));
     if (n) {
         size_t shown = 0, ncols = wd_run_ncols(r);
         printf("  final values:\n");
@@ -337,6 +349,7 @@ static int cmd_run(int argc, char **argv)
         st = wd_scenario_add_data(s, a.data[i]);
     wd_run_opts opts;
     wd_run_opts_init(&opts);
+    opts.engine = a.opts.engine; /* the program is compiled for it */
     if (st == WD_OK)
         st = wd_scenario_prepare(s, d, &m, &p, &r, &opts);
     if (st != WD_OK) {
@@ -437,6 +450,7 @@ static int cmd_check(int argc, char **argv)
     wd_run *r = NULL;
     wd_run_opts opts;
     wd_run_opts_init(&opts);
+    opts.engine = WD_ENGINE_VM; /* nothing runs: build no native code */
     wd_status st = open_scenario(file, d, &s);
     if (st == WD_OK)
         st = wd_scenario_prepare(s, d, &m, &p, &r, &opts);
@@ -487,6 +501,7 @@ static int cmd_info(int argc, char **argv)
     wd_run *r = NULL;
     wd_run_opts opts;
     wd_run_opts_init(&opts);
+    opts.engine = WD_ENGINE_VM; /* nothing runs: build no native code */
     wd_status st = open_scenario(file, d, &s);
     if (st == WD_OK)
         st = wd_scenario_prepare(s, d, &m, &p, &r, &opts);

@@ -107,6 +107,18 @@
      (op) == OP_VSORT_ORDER || (op) == OP_VRANK || (op) == OP_VREORDER || (op) == OP_ALLOC_PRIORITY ||  \
      (op) == OP_ALLOC_AVAIL || (op) == OP_INVERT_MATRIX)
 
+/* Superinstructions: pairs of scalar operations where the second reads the
+ * result of the first, the most frequent pairs in SD models (x / y - z,
+ * a * b / c, ...). The compiler never emits them: vm_fuse makes them from a
+ * finished segment for the VM alone (the native engine, the disassembler and
+ * fault diagnosis see the plain instructions). F_X_Y_A: v[d] = v[a] X v[b],
+ * then v[c] = v[d] Y v[aux]; F_X_Y_B: the same, then v[c] = v[aux] Y v[d]. */
+#define WD_FUSED_PAIRS(P)                                                      \
+    P(ADD, ADD) P(ADD, SUB) P(ADD, MUL) P(ADD, DIV)                            \
+    P(SUB, ADD) P(SUB, SUB) P(SUB, MUL) P(SUB, DIV)                            \
+    P(MUL, ADD) P(MUL, SUB) P(MUL, MUL) P(MUL, DIV)                            \
+    P(DIV, ADD) P(DIV, SUB) P(DIV, MUL) P(DIV, DIV)
+
 enum {
 #define X(name, expr, doc) OP_##name, OP_V_##name,
     WD_UNARY_OPS(X) WD_BINARY_OPS(X) WD_TERNARY_OPS(X)
@@ -114,6 +126,9 @@ enum {
 #define X(name, doc) OP_##name,
     WD_SPECIAL_OPS(X)
 #undef X
+#define P(x, y) OP_F_##x##_##y##_A, OP_F_##x##_##y##_B,
+    WD_FUSED_PAIRS(P)
+#undef P
     OP_COUNT
 };
 

@@ -55,6 +55,8 @@ typedef struct breakpoint_t {
 } breakpoint_t;
 
 /* A saved column: one element of a user-visible variable. */
+typedef struct native_code native_code;
+
 typedef struct out_col {
     int var;
     size_t flat;
@@ -69,6 +71,7 @@ struct wd_program {
     double *defaults;    /* nslots initial values: constants, NaN elsewhere */
     size_t state_first, nstates, deriv_first;
     vm_code init, rhs, out, update;
+    vm_code fused[3];    /* rhs, out, update with superinstructions: what the VM runs */
     uint32_t *pool;      /* gather/scatter indices and per-element table ids */
     size_t npool;
     uint32_t *var_slot;  /* first slot of each variable (UINT32_MAX for lookups) */
@@ -81,8 +84,13 @@ struct wd_program {
     bool dynamic_control; /* a control variable changes during the run */
     out_col *cols;       /* every element of every visible variable */
     size_t ncols;
+    /* the same as runs of consecutive slots: column block i is
+     * v[col_runs[i].slot .. + len), so a save point is a few memcpy */
+    struct col_run { uint32_t slot, len; } *col_runs;
+    size_t ncol_runs;
     bool *col_timeless;  /* per variable: constant over the run */
     size_t rhs_len_total;
+    struct native_code *native; /* native.h; NULL: the VM runs everything */
 };
 
 /* The VM (vm.c). A run context gives the VM what is per run. */
@@ -99,6 +107,14 @@ typedef struct vm_ctx {
 void vm_exec(vm_ctx *cx, const vm_code *code);
 /* Linear interpolation in a table with the given mode, clamped at the ends. */
 double vm_table(const table_t *t, double x, int how);
+/* A copy of a segment with superinstructions (opcodes.h), for the VM to run:
+ * same effect, fewer dispatches. False when out of memory. */
+bool vm_fuse(const vm_code *in, vm_code *out);
+/* Element-wise opcodes (scalar or vector form): the number of operands, 1
+ * to 3; 0 for any other opcode. */
+int vm_op_arity(int op);
+/* Whether op is the vector form of an element-wise operation. */
+bool vm_op_vector(int op);
 /* The disassembler: one line per instruction. */
 void vm_disasm(const wd_program *p, const vm_code *code, const char *title, FILE *out);
 

@@ -324,12 +324,6 @@ wd_status wd_run_set_series(wd_run *r, const char *name, size_t npoints, const d
 
 /* ---- evaluation helpers --------------------------------------------------------------- */
 
-void run_set_time(wd_run *r, double t, double ts, double th)
-{
-    r->v[SLOT_TIME] = t;
-    r->v[SLOT_TS] = ts;
-    r->v[SLOT_TH] = th;
-}
 
 static const char *fault_kind(const vm_ins *I, const double *v)
 {
@@ -365,24 +359,6 @@ static const char *fault_kind(const vm_ins *I, const double *v)
     }
 }
 
-/* x - x is 0 for a finite x and NaN otherwise, and NaN survives addition:
- * a branch-free test in four independent sums. */
-static bool all_finite(const double *x, size_t n)
-{
-    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        a0 += x[i] - x[i];
-        a1 += x[i + 1] - x[i + 1];
-        a2 += x[i + 2] - x[i + 2];
-        a3 += x[i + 3] - x[i + 3];
-    }
-    for (; i < n; i++)
-        a0 += x[i] - x[i];
-    double s = a0 + a1 + a2 + a3;
-    return s == s;
-}
-
 /* Re-runs a segment one instruction at a time to find the first that made
  * a finite input non-finite, and reports it. */
 static void diagnose(wd_run *r, const vm_code *code, const char *what, wd_diags *d)
@@ -398,7 +374,7 @@ static void diagnose(wd_run *r, const vm_code *code, const char *what, wd_diags 
         bool has_d = I->op != OP_SCATTER && I->op != OP_PIPE_INIT && I->op != OP_PIPE_PUSH;
         if (!has_d)
             continue;
-        if (all_finite(r->v + I->d, I->n))
+        if (run_all_finite(r->v + I->d, I->n))
             continue;
         const char *vname = I->var >= 0 ? m->vars.v[I->var].raw : "an intermediate value";
         const var_t *vv = I->var >= 0 ? &m->vars.v[I->var] : NULL;
@@ -414,14 +390,12 @@ static void diagnose(wd_run *r, const vm_code *code, const char *what, wd_diags 
                 t, wd_method_name(r->method), what);
 }
 
-wd_status run_rhs(wd_run *r, wd_diags *d)
+wd_status run_rhs_fault(wd_run *r, wd_diags *d)
 {
     const wd_program *p = r->p;
-    vm_exec(&r->cx, &p->rhs);
-    r->rhs_evals++;
     if (r->cx.fault)
         return WD_E_NUMERIC;
-    if (!all_finite(r->v + p->deriv_first, p->nstates)) {
+    if (!run_all_finite(r->v + p->deriv_first, p->nstates)) {
         /* name the stock, then find where the value went wrong */
         const wd_model *m = p->model;
         for (size_t i = 0; i < p->nstates; i++) {
@@ -446,15 +420,15 @@ wd_status run_rhs(wd_run *r, wd_diags *d)
     return WD_OK;
 }
 
-wd_status run_check_states(wd_run *r, wd_diags *d)
+wd_status run_check_states_fault(wd_run *r, wd_diags *d)
 {
     const wd_program *p = r->p;
-    if (all_finite(r->v + p->state_first, p->nstates))
+    if (run_all_finite(r->v + p->state_first, p->nstates))
         return WD_OK;
     const wd_model *m = p->model;
     for (size_t v = 0; v < m->vars.n; v++) {
         const var_t *vv = &m->vars.v[v];
-        if (vv->kind != VK_STOCK || all_finite(r->v + p->var_slot[v], vv->nelems))
+        if (vv->kind != VK_STOCK || run_all_finite(r->v + p->var_slot[v], vv->nelems))
             continue;
         wd_diag_add(d, WD_ERROR, vv->loc, m->file ? wd_source_line(m->file->text, vv->loc.line) : NULL,
                     "at Time = %.10g (method %s): stock '%s' overflowed; the integration is unstable: try a smaller "
@@ -465,36 +439,51 @@ wd_status run_check_states(wd_run *r, wd_diags *d)
     return WD_E_NUMERIC;
 }
 
+/* Room for ncap save points. */
+static bool reserve_results(wd_run *r, size_t ncap)
+{
+    const wd_program *p = r->p;
+    if (ncap <= r->cap)
+        return true;
+    double *nt = wd_xrealloc(r->times, ncap * sizeof(double));
+    if (!nt)
+        return false;
+    r->times = nt;
+    double *nr = wd_xrealloc(r->rows, ncap * (p->ncols ? p->ncols : 1) * sizeof(double));
+    if (!nr)
+        return false;
+    r->rows = nr;
+    r->cap = ncap;
+    return true;
+}
+
 wd_status run_save(wd_run *r, wd_diags *d)
 {
     (void)d;
     const wd_program *p = r->p;
-    vm_exec(&r->cx, &p->out);
-    if (r->nsaved == r->cap) {
-        size_t ncap = r->cap ? r->cap * 2 : 64;
-        double *nt = wd_xrealloc(r->times, ncap * sizeof(double));
-        if (!nt)
-            return WD_E_NOMEM;
-        r->times = nt;
-        double *nr = wd_xrealloc(r->rows, ncap * (p->ncols ? p->ncols : 1) * sizeof(double));
-        if (!nr)
-            return WD_E_NOMEM;
-        r->rows = nr;
-        r->cap = ncap;
-    }
+    if (p->out.n > 1) /* more than HALT */
+        run_segment(r, NSEG_OUT);
+    if (r->nsaved == r->cap && !reserve_results(r, r->cap ? r->cap * 2 : 64))
+        return WD_E_NOMEM;
     r->times[r->nsaved] = r->v[SLOT_TIME];
-    double *row = r->rows + r->nsaved * p->ncols;
-    for (size_t c = 0; c < p->ncols; c++)
-        row[c] = r->v[p->cols[c].slot];
+    double *restrict row = r->rows + r->nsaved * p->ncols;
+    const double *restrict v = r->v;
+    if (p->ncol_runs * 8 <= p->ncols) {
+        /* long runs of consecutive slots (arrays): block copies */
+        for (size_t i = 0; i < p->ncol_runs; i++) {
+            memcpy(row, v + p->col_runs[i].slot, p->col_runs[i].len * sizeof(double));
+            row += p->col_runs[i].len;
+        }
+    } else {
+        const out_col *cols = p->cols;
+        size_t nc = p->ncols;
+        for (size_t c = 0; c < nc; c++)
+            row[c] = v[cols[c].slot];
+    }
     r->nsaved++;
     return WD_OK;
 }
 
-void run_update(wd_run *r)
-{
-    if (r->p->update.n)
-        vm_exec(&r->cx, &r->p->update);
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -572,14 +561,21 @@ static double control_value(const wd_run *r, int var)
     return var >= 0 ? r->v[r->p->var_slot[var]] : NAN;
 }
 
-/* Runs the init code with time t0 (twice: first to learn INITIAL TIME and
- * TIME STEP when they are computed). */
-static void init_state(wd_run *r, double t0, double dt)
+/* The values a run starts from: the program's defaults (constants, NaN
+ * elsewhere) and this run's overrides. */
+static void reset_values(wd_run *r)
 {
     const wd_program *p = r->p;
     memcpy(r->v, p->defaults, p->nslots * sizeof(double));
     for (size_t i = 0; i < r->overrides.n; i++)
         r->v[r->overrides.v[i].slot] = r->overrides.v[i].value;
+}
+
+/* Runs the init code with time t0 (from reset values). */
+static void init_state(wd_run *r, double t0, double dt)
+{
+    const wd_program *p = r->p;
+    reset_values(r);
     r->v[SLOT_DT] = dt;
     run_set_time(r, t0, t0 + dt / 2, t0);
     if (r->rng)
@@ -600,6 +596,12 @@ wd_status wd_run_exec(wd_run *r, const wd_run_opts *opts, wd_diags *d)
     free_results(r);
     r->complete = false;
     r->rhs_evals = 0;
+    if (opts->engine == WD_ENGINE_NATIVE && !p->native) {
+        wd_diag_add(d, WD_ERROR, (wd_loc){m->path, 0, 0}, NULL,
+                    "this program has no native code (compile it with the native engine)");
+        return WD_E_ARG;
+    }
+    r->native = opts->engine == WD_ENGINE_VM ? NULL : p->native;
     r->method = opts->method != WD_METHOD_DEFAULT ? opts->method : m->method;
     /* DELAY FIXED keeps the input's history under adaptive methods (the
      * dynamic-control path falls back to Euler) */
@@ -621,10 +623,17 @@ wd_status wd_run_exec(wd_run *r, const wd_run_opts *opts, wd_diags *d)
                         m->inputs.v[i].name);
             return WD_E_ARG;
         }
-    /* first pass: control values */
-    init_state(r, isfinite(opts->initial_time) ? opts->initial_time : 0, 1);
+    /* INITIAL TIME and TIME STEP: given, or constants (a constant's default
+     * is its value; anything computed starts as NaN), or else learnt from a
+     * first pass of the init code. */
+    reset_values(r);
     double t0 = isfinite(opts->initial_time) ? opts->initial_time : control_value(r, m->v_initial);
     double dt = isfinite(opts->time_step) ? opts->time_step : control_value(r, m->v_step);
+    if (!isfinite(t0) || !isfinite(dt)) {
+        init_state(r, isfinite(opts->initial_time) ? opts->initial_time : 0, 1);
+        t0 = isfinite(opts->initial_time) ? opts->initial_time : control_value(r, m->v_initial);
+        dt = isfinite(opts->time_step) ? opts->time_step : control_value(r, m->v_step);
+    }
     if (!isfinite(t0))
         t0 = 0;
     init_state(r, t0, isfinite(dt) ? dt : 1);
@@ -665,6 +674,9 @@ wd_status wd_run_exec(wd_run *r, const wd_run_opts *opts, wd_diags *d)
                     nsave * (double)(p->ncols + 1) * 8 / 1e9, nsave, p->ncols, WD_MAX_OUTPUT_BYTES / 1e9);
         return WD_E_LIMIT;
     }
+    /* the save points expected (run_save grows the arrays if there are more) */
+    if (!reserve_results(r, (size_t)nsave))
+        return WD_E_NOMEM;
     wd_status st;
     if (p->dynamic_control) {
         if (r->method != WD_EULER) {
@@ -685,6 +697,7 @@ wd_status wd_run_exec(wd_run *r, const wd_run_opts *opts, wd_diags *d)
 /* ---- results ------------------------------------------------------------------------ */
 
 int wd_run_complete(const wd_run *r) { return r->complete; }
+wd_engine wd_run_engine(const wd_run *r) { return r->native ? WD_ENGINE_NATIVE : WD_ENGINE_VM; }
 wd_method wd_run_method(const wd_run *r) { return r->method; }
 size_t wd_run_rhs_evals(const wd_run *r) { return r->rhs_evals; }
 size_t wd_run_nsaved(const wd_run *r) { return r->nsaved; }

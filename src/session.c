@@ -87,7 +87,7 @@ bool session_is_plain_constant(const wd_model *m, int var, size_t flat)
 }
 
 wd_status session_compile(const wd_scenario *s, const wd_model *m, const char *const *extra, size_t nextra,
-                          wd_diags *diags, wd_program **program)
+                          wd_engine engine, wd_diags *diags, wd_program **program)
 {
     *program = NULL;
     VEC(const char *) inputs = {0};
@@ -133,7 +133,7 @@ wd_status session_compile(const wd_scenario *s, const wd_model *m, const char *c
         VEC_FREE(inputs);
         return WD_E_ARG;
     }
-    wd_compile_opts co = {inputs.v, inputs.n};
+    wd_compile_opts co = {inputs.v, inputs.n, engine};
     wd_status st = wd_program_compile(m, &co, diags, program);
     VEC_FREE(inputs);
     return st;
@@ -201,7 +201,7 @@ wd_status wd_scenario_prepare(const wd_scenario *s, wd_diags *diags, wd_model **
     wd_status st = session_load_model(s, diags, model);
     if (st != WD_OK)
         return st;
-    st = session_compile(s, *model, NULL, 0, diags, program);
+    st = session_compile(s, *model, NULL, 0, opts ? opts->engine : WD_ENGINE_AUTO, diags, program);
     if (st != WD_OK)
         return st;
     st = session_new_run(s, *program, diags, run);

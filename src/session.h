@@ -18,9 +18,10 @@ bool session_is_plain_constant(const wd_model *m, int var, size_t flat);
 wd_status session_load_model(const wd_scenario *s, wd_diags *diags, wd_model **model);
 
 /* Checks the scenario's set entries against m (errors at their file:line)
- * and compiles m with the entries that need it, plus `extra`, as inputs. */
+ * and compiles m with the entries that need it, plus `extra`, as inputs,
+ * for the given engine. */
 wd_status session_compile(const wd_scenario *s, const wd_model *m, const char *const *extra, size_t nextra,
-                          wd_diags *diags, wd_program **program);
+                          wd_engine engine, wd_diags *diags, wd_program **program);
 
 /* A new run of p holding the scenario's set values. On failure *run may be
  * non-NULL and is the caller's to free. */

@@ -129,6 +129,17 @@ static double pulse_train(double ts, double start, double width, double interval
     return since < width ? 1.0 : 0.0;
 }
 
+/* Each binary operation as a function of its operands (for superinstructions:
+ * the expression stays the one written in opcodes.h). */
+#define X(name, expr, doc)                                                                    \
+    static inline double bin_##name(double A, double B, double TS, double TH, double DT)     \
+    {                                                                                         \
+        (void)TS, (void)TH, (void)DT;                                                         \
+        return (expr);                                                                        \
+    }
+WD_BINARY_OPS(X)
+#undef X
+
 /* ---- the interpreter ----------------------------------------------------------- */
 
 /* Dispatch: with GCC/Clang, threaded code (a jump through a table of
@@ -164,6 +175,9 @@ void vm_exec(vm_ctx *cx, const vm_code *code)
 #define X(name, doc) [OP_##name] = &&L_OP_##name,
             WD_SPECIAL_OPS(X)
 #undef X
+#define P(x, y) [OP_F_##x##_##y##_A] = &&L_OP_F_##x##_##y##_A, [OP_F_##x##_##y##_B] = &&L_OP_F_##x##_##y##_B,
+                WD_FUSED_PAIRS(P)
+#undef P
     };
     goto *labels[I->op];
 #else
@@ -181,10 +195,17 @@ void vm_exec(vm_ctx *cx, const vm_code *code)
     {                                                                     \
         double *d = v + I->d;                                             \
         const double *pa = v + I->a;                                      \
-        size_t sa = (I->flags & VF_A) ? 0 : 1;                            \
-        for (uint32_t i = 0; i < I->n; i++) {                             \
-            double A = pa[i * sa];                                        \
-            d[i] = (expr);                                                \
+        uint32_t n = I->n;                                                \
+        if (!(I->flags & VF_A)) {                                         \
+            for (uint32_t i = 0; i < n; i++) {                            \
+                double A = pa[i];                                         \
+                d[i] = (expr);                                            \
+            }                                                             \
+        } else {                                                          \
+            double A = pa[0];                                             \
+            double x = (expr);                                            \
+            for (uint32_t i = 0; i < n; i++)                              \
+                d[i] = x;                                                 \
         }                                                                 \
         VM_NEXT;                                                          \
     }
@@ -201,10 +222,36 @@ void vm_exec(vm_ctx *cx, const vm_code *code)
     {                                                                     \
         double *d = v + I->d;                                             \
         const double *pa = v + I->a, *pb = v + I->b;                      \
-        size_t sa = (I->flags & VF_A) ? 0 : 1, sb = (I->flags & VF_B) ? 0 : 1; \
-        for (uint32_t i = 0; i < I->n; i++) {                             \
-            double A = pa[i * sa], B = pb[i * sb];                        \
-            d[i] = (expr);                                                \
+        uint32_t n = I->n;                                                \
+        switch (I->flags & (VF_A | VF_B)) {                               \
+        case 0:                                                           \
+            for (uint32_t i = 0; i < n; i++) {                            \
+                double A = pa[i], B = pb[i];                              \
+                d[i] = (expr);                                            \
+            }                                                             \
+            break;                                                        \
+        case VF_B: {                                                      \
+            const double B = pb[0];                                       \
+            for (uint32_t i = 0; i < n; i++) {                            \
+                double A = pa[i];                                         \
+                d[i] = (expr);                                            \
+            }                                                             \
+            break;                                                        \
+        }                                                                 \
+        case VF_A: {                                                      \
+            const double A = pa[0];                                       \
+            for (uint32_t i = 0; i < n; i++) {                            \
+                double B = pb[i];                                         \
+                d[i] = (expr);                                            \
+            }                                                             \
+            break;                                                        \
+        }                                                                 \
+        default: {                                                        \
+            const double A = pa[0], B = pb[0];                            \
+            double x = (expr);                                            \
+            for (uint32_t i = 0; i < n; i++)                              \
+                d[i] = x;                                                 \
+        }                                                                 \
         }                                                                 \
         VM_NEXT;                                                          \
     }
@@ -221,16 +268,43 @@ void vm_exec(vm_ctx *cx, const vm_code *code)
     {                                                                     \
         double *d = v + I->d;                                             \
         const double *pa = v + I->a, *pb = v + I->b, *pc = v + I->c;      \
-        size_t sa = (I->flags & VF_A) ? 0 : 1, sb = (I->flags & VF_B) ? 0 : 1, \
-               sc = (I->flags & VF_C) ? 0 : 1;                            \
-        for (uint32_t i = 0; i < I->n; i++) {                             \
-            double A = pa[i * sa], B = pb[i * sb], C = pc[i * sc];        \
-            d[i] = (expr);                                                \
+        uint32_t n = I->n;                                                \
+        if (!(I->flags & (VF_A | VF_B | VF_C))) {                         \
+            for (uint32_t i = 0; i < n; i++) {                            \
+                double A = pa[i], B = pb[i], C = pc[i];                   \
+                d[i] = (expr);                                            \
+            }                                                             \
+        } else {                                                          \
+            size_t sa = (I->flags & VF_A) ? 0 : 1, sb = (I->flags & VF_B) ? 0 : 1, \
+                   sc = (I->flags & VF_C) ? 0 : 1;                        \
+            for (uint32_t i = 0; i < n; i++) {                            \
+                double A = pa[i * sa], B = pb[i * sb], C = pc[i * sc];    \
+                d[i] = (expr);                                            \
+            }                                                             \
         }                                                                 \
         VM_NEXT;                                                          \
     }
     WD_TERNARY_OPS(X)
 #undef X
+    /* the second operation reads its other operand after the first stored
+     * its result, exactly as the two instructions in sequence would */
+#define P(x, y)                                                          \
+    VM_CASE(OP_F_##x##_##y##_A)                                          \
+    {                                                                    \
+        double r1 = bin_##x(v[I->a], v[I->b], TS, TH, DT);               \
+        v[I->d] = r1;                                                    \
+        v[I->c] = bin_##y(r1, v[I->aux], TS, TH, DT);                    \
+        VM_NEXT;                                                         \
+    }                                                                    \
+    VM_CASE(OP_F_##x##_##y##_B)                                          \
+    {                                                                    \
+        double r1 = bin_##x(v[I->a], v[I->b], TS, TH, DT);               \
+        v[I->d] = r1;                                                    \
+        v[I->c] = bin_##y(v[I->aux], r1, TS, TH, DT);                    \
+        VM_NEXT;                                                         \
+    }
+    WD_FUSED_PAIRS(P)
+#undef P
     VM_CASE(OP_HALT)
     {
         return;
@@ -260,19 +334,22 @@ void vm_exec(vm_ctx *cx, const vm_code *code)
         double *d = v + I->d;
         const double *pa = v + I->a;
         uint32_t k = I->b;
-        for (uint32_t j = 0; j < I->n; j++) {
-            const double *seg = pa + (size_t)j * k;
-            double acc = seg[0];
-            for (uint32_t i = 1; i < k; i++) {
-                switch (I->op) {
-                case OP_REDUCE_SUM: acc += seg[i]; break;
-                case OP_REDUCE_PROD: acc *= seg[i]; break;
-                case OP_REDUCE_MIN: acc = fmin(acc, seg[i]); break;
-                default: acc = fmax(acc, seg[i]); break;
-                }
-            }
-            d[j] = acc;
+        /* one loop per operation: the choice stays out of the inner loop */
+#define REDUCE_LOOP(step)                                        \
+    for (uint32_t j = 0; j < I->n; j++) {                        \
+        const double *seg = pa + (size_t)j * k;                  \
+        double acc = seg[0];                                     \
+        for (uint32_t i = 1; i < k; i++)                         \
+            acc = (step);                                        \
+        d[j] = acc;                                              \
+    }
+        switch (I->op) {
+        case OP_REDUCE_SUM: REDUCE_LOOP(acc + seg[i]) break;
+        case OP_REDUCE_PROD: REDUCE_LOOP(acc * seg[i]) break;
+        case OP_REDUCE_MIN: REDUCE_LOOP(fmin(acc, seg[i])) break;
+        default: REDUCE_LOOP(fmax(acc, seg[i])) break;
         }
+#undef REDUCE_LOOP
         VM_NEXT;
     }
     VM_CASE(OP_LOOKUP)
@@ -411,6 +488,29 @@ void vm_exec(vm_ctx *cx, const vm_code *code)
 #endif
 }
 
+/* ---- opcode properties ------------------------------------------------------------- */
+
+static const unsigned char op_arity[OP_COUNT] = {
+#define X(name, expr, doc) [OP_##name] = 1, [OP_V_##name] = 1,
+    WD_UNARY_OPS(X)
+#undef X
+#define X(name, expr, doc) [OP_##name] = 2, [OP_V_##name] = 2,
+    WD_BINARY_OPS(X)
+#undef X
+#define X(name, expr, doc) [OP_##name] = 3, [OP_V_##name] = 3,
+    WD_TERNARY_OPS(X)
+#undef X
+};
+
+static const bool op_vector[OP_COUNT] = {
+#define X(name, expr, doc) [OP_V_##name] = true,
+    WD_UNARY_OPS(X) WD_BINARY_OPS(X) WD_TERNARY_OPS(X)
+#undef X
+};
+
+int vm_op_arity(int op) { return op >= 0 && op < OP_COUNT ? op_arity[op] : 0; }
+bool vm_op_vector(int op) { return op >= 0 && op < OP_COUNT && op_vector[op]; }
+
 /* ---- disassembler ------------------------------------------------------------------ */
 
 static const char *op_names[OP_COUNT] = {
@@ -420,6 +520,9 @@ static const char *op_names[OP_COUNT] = {
 #define X(name, doc) [OP_##name] = #name,
         WD_SPECIAL_OPS(X)
 #undef X
+#define P(x, y) [OP_F_##x##_##y##_A] = "F_" #x "_" #y "_A", [OP_F_##x##_##y##_B] = "F_" #x "_" #y "_B",
+            WD_FUSED_PAIRS(P)
+#undef P
 };
 
 static const char *op_docs[OP_COUNT] = {
@@ -429,7 +532,54 @@ static const char *op_docs[OP_COUNT] = {
 #define X(name, doc) [OP_##name] = doc,
         WD_SPECIAL_OPS(X)
 #undef X
+#define P(x, y)                                                                       \
+    [OP_F_##x##_##y##_A] = "d = a " #x " b, then c = d " #y " aux (superinstruction)", \
+    [OP_F_##x##_##y##_B] = "d = a " #x " b, then c = aux " #y " d (superinstruction)",
+            WD_FUSED_PAIRS(P)
+#undef P
 };
+
+/* ---- superinstructions -------------------------------------------------------------- */
+
+/* The superinstruction for scalar op1 followed by op2, or -1. */
+static int fused_op(int op1, int op2, bool pos_b)
+{
+#define P(x, y)                                                         \
+    if (op1 == OP_##x && op2 == OP_##y)                                 \
+        return pos_b ? OP_F_##x##_##y##_B : OP_F_##x##_##y##_A;
+    WD_FUSED_PAIRS(P)
+#undef P
+    return -1;
+}
+
+bool vm_fuse(const vm_code *in, vm_code *out)
+{
+    out->ins = wd_xmalloc((in->n + 1) * sizeof(vm_ins));
+    out->n = out->cap = 0;
+    if (!out->ins)
+        return false;
+    for (size_t k = 0; k < in->n; k++) {
+        const vm_ins *I = &in->ins[k], *J = k + 1 < in->n ? &in->ins[k + 1] : NULL;
+        int f = -1;
+        if (J && I->n == 1 && J->n == 1 && (J->a == I->d || J->b == I->d)) {
+            bool pos_b = J->a != I->d;
+            f = fused_op(I->op, J->op, pos_b);
+        }
+        if (f < 0) {
+            out->ins[out->n++] = *I;
+            continue;
+        }
+        vm_ins F = *I;
+        F.op = (uint16_t)f;
+        F.c = J->d;
+        F.aux = J->a == I->d ? J->b : J->a;
+        F.var = J->var;
+        out->ins[out->n++] = F;
+        k++;
+    }
+    out->cap = out->n;
+    return true;
+}
 
 /* Describes a slot: a variable's element, a derivative, a constant, a
  * temporary or a special register. */

@@ -254,6 +254,18 @@ cmp -s "$T/r7a.tsv" "$T/r8.tsv" && bad "another seed gave the same run" || ok "a
 printf 'model = "rnd.mdl";\nseed = 7;\n' >"$T/rnd.cfg"
 expect 0 "scenario seed" "$W" run "$T/rnd.cfg" -o "$T/r7c.tsv"
 cmp -s "$T/r7a.tsv" "$T/r7c.tsv" && ok "scenario seed = --seed" || bad "scenario seed differs from --seed"
+# engines: the same numbers from the VM and from native code (when a C
+# compiler is here); a bad name is a usage error
+expect 2 "bad --engine" "$W" run tests/models/teacup.mdl --engine nope
+contains "$T/err" "unknown --engine" "bad --engine explained"
+expect 0 "--engine vm" "$W" run models/bench/chain50.mdl --engine vm --method rkf45 -o "$T/vm.tsv"
+if command -v "${WANDEL_CC:-cc}" >/dev/null 2>&1; then
+    expect 0 "--engine native" "$W" run models/bench/chain50.mdl --engine native --method rkf45 --summary -o "$T/native.tsv"
+    contains "$T/out" "engine  native" "summary names the engine"
+    if cmp -s "$T/vm.tsv" "$T/native.tsv"; then ok "engines write identical results"; else bad "engines differ"; fi
+else
+    echo "no C compiler: skipping the native engine"
+fi
 
 # the default scenario
 expect 0 "default scenario" "$W" run scenarios/default.cfg -o "$T/default.h5" --summary

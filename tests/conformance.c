@@ -19,7 +19,13 @@
  *
  * Tests listed in tests/conformance_expected_failures.txt ("folder: reason")
  * are reported as skipped with their reason; if one of them passes, the
- * runner fails so that the list stays true. Prints one line per test and
+ * runner fails so that the list stays true.
+ *
+ * Every passing model is also compiled to native code (when a C compiler is
+ * available) and run with both engines by Euler, RK4 and rkf45: every saved
+ * value must be the same (==), or the test fails.
+ *
+ * Prints one line per test and
  * "N passed, M failed, K skipped". Exit status 0 when nothing unexpected
  * happened. With arguments, runs only the named folders (e.g. tests/abs).
  */
@@ -448,6 +454,94 @@ static char *find_data(const char *dir)
     return NULL;
 }
 
+/* ---- the two engines --------------------------------------------------------------- */
+
+/* Native code is compared with the VM unless WANDEL_CONFORMANCE_ENGINES=vm
+ * or no C compiler is available (then reported once as skipped). */
+static int native_state = 0; /* 0 untried, 1 available, -1 not */
+
+static bool same_value(double a, double b) { return a == b || (isnan(a) && isnan(b)); }
+
+/* Runs p with the VM and with native code by each method and checks that
+ * every saved value is the same (==, NaN equal to NaN) and that both made the
+ * same number of rate evaluations. Appends a reason to msg when not. */
+static bool engines_agree(const wd_program *p, wd_buf *msg)
+{
+    static const wd_method methods[] = {WD_EULER, WD_RK4, WD_RKF45};
+    for (size_t k = 0; k < sizeof methods / sizeof methods[0]; k++) {
+        wd_run *r[2] = {NULL, NULL};
+        wd_status st[2];
+        for (int e = 0; e < 2; e++) {
+            wd_diags *d = wd_diags_new();
+            wd_run_opts o;
+            wd_run_opts_init(&o);
+            o.method = methods[k];
+            o.engine = e ? WD_ENGINE_NATIVE : WD_ENGINE_VM;
+            st[e] = wd_run_new(p, &r[e]) == WD_OK ? wd_run_exec(r[e], &o, d) : WD_E_NOMEM;
+            wd_diags_free(d);
+        }
+        bool ok = r[0] && r[1] && st[0] == st[1] && wd_run_nsaved(r[0]) == wd_run_nsaved(r[1]) &&
+                  wd_run_rhs_evals(r[0]) == wd_run_rhs_evals(r[1]) && wd_run_engine(r[1]) == WD_ENGINE_NATIVE;
+        if (!ok)
+            wd_buf_printf(msg, "engines differ with %s: status %d/%d, %zu/%zu save points, %zu/%zu rate evaluations",
+                          wd_method_name(methods[k]), st[0], st[1], r[0] ? wd_run_nsaved(r[0]) : 0,
+                          r[1] ? wd_run_nsaved(r[1]) : 0, r[0] ? wd_run_rhs_evals(r[0]) : 0,
+                          r[1] ? wd_run_rhs_evals(r[1]) : 0);
+        for (size_t i = 0; ok && i < wd_run_nsaved(r[0]); i++) {
+            ok = same_value(wd_run_times(r[0])[i], wd_run_times(r[1])[i]);
+            for (size_t c = 0; ok && c < wd_run_ncols(r[0]); c++)
+                if (!same_value(wd_run_value(r[0], i, c), wd_run_value(r[1], i, c))) {
+                    wd_buf_printf(msg, "engines differ with %s: %s at t=%.17g: vm %.17g, native %.17g",
+                                  wd_method_name(methods[k]), wd_run_col_name(r[0], c), wd_run_times(r[0])[i],
+                                  wd_run_value(r[0], i, c), wd_run_value(r[1], i, c));
+                    ok = false;
+                }
+            if (!ok && !msg->n)
+                wd_buf_printf(msg, "engines differ with %s: saved times", wd_method_name(methods[k]));
+        }
+        wd_run_free(r[0]);
+        wd_run_free(r[1]);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* Compiles the model for native code and compares the engines; true when
+ * they agree or native code cannot be built here (reported once). */
+static bool check_engines(const wd_model *m, wd_buf *msg)
+{
+    if (native_state < 0)
+        return true;
+    const char *only = getenv("WANDEL_CONFORMANCE_ENGINES");
+    if (only && !strcmp(only, "vm")) {
+        native_state = -1;
+        printf("WANDEL_CONFORMANCE_ENGINES=vm: skipping the comparison with native code\n");
+        return true;
+    }
+    wd_diags *d = wd_diags_new();
+    wd_program *p = NULL;
+    wd_compile_opts co = {0};
+    co.engine = WD_ENGINE_NATIVE;
+    bool ok = true;
+    if (wd_program_compile(m, &co, d, &p) != WD_OK) {
+        const char *t = wd_diags_text(d);
+        if (native_state == 0) {
+            native_state = -1;
+            printf("no native code here (%.*s): skipping the comparison with native code\n", (int)strcspn(t, "\n"), t);
+        } else {
+            wd_buf_printf(msg, "native code does not build: %.*s", (int)strcspn(t, "\n"), t);
+            ok = false;
+        }
+    } else {
+        native_state = 1;
+        ok = engines_agree(p, msg);
+    }
+    wd_program_free(p);
+    wd_diags_free(d);
+    return ok;
+}
+
 static bool run_model(const char *dir, char *model, char **why);
 
 /* Runs one folder; returns true when every cell matched; *why explains a
@@ -560,8 +654,10 @@ static bool run_model(const char *dir, char *model, char **why)
         wd_buf_printf(&msg, "%zu of %zu cells differ; first: %s", nbad, ncells, first_bad);
         goto done;
     }
+    if (!check_engines(m, &msg))
+        goto done;
     pass = true;
-    wd_buf_printf(&msg, "%zu cells", ncells);
+    wd_buf_printf(&msg, "%zu cells%s", ncells, native_state > 0 ? "; vm = native" : "");
 done:
     ref_free(&ref);
     wd_run_free(r);

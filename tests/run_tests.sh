@@ -3,6 +3,9 @@
 # tests/*.test.sh; prints one line per test program and ends with
 # "N passed, M failed". Exit status is non-zero when anything failed.
 # VALGRIND=1 runs the binaries under valgrind memcheck (errors and leaks fail).
+# Native code built by the tests goes to a cache of the build, not the user's.
+WANDEL_CACHE="${WANDEL_CACHE:-$(pwd)/${BUILD:-build}/cache}"
+export WANDEL_CACHE
 pass=0
 fail=0
 failed=""

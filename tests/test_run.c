@@ -29,7 +29,7 @@ static void sim_load_file(sim *s, const char *path, const char *const *inputs, s
 {
     memset(s, 0, sizeof *s);
     s->d = wd_diags_new();
-    wd_compile_opts co = {inputs, ninputs};
+    wd_compile_opts co = {inputs, ninputs, WD_ENGINE_AUTO};
     if (wd_model_load(path, s->d, &s->m) != WD_OK || wd_program_compile(s->m, &co, s->d, &s->p) != WD_OK ||
         wd_run_new(s->p, &s->r) != WD_OK)
         fail_msg("%s", wd_diags_text(s->d));
@@ -39,7 +39,7 @@ static void sim_load(sim *s, const char *text, const char *const *inputs, size_t
 {
     memset(s, 0, sizeof *s);
     s->d = wd_diags_new();
-    wd_compile_opts co = {inputs, ninputs};
+    wd_compile_opts co = {inputs, ninputs, WD_ENGINE_AUTO};
     if (wd_model_from_string(text, "t.mdl", s->d, &s->m) != WD_OK ||
         wd_program_compile(s->m, &co, s->d, &s->p) != WD_OK || wd_run_new(s->p, &s->r) != WD_OK)
         fail_msg("%s", wd_diags_text(s->d));

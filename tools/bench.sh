@@ -3,7 +3,7 @@
 set -e
 B=${1:-build}
 CFLAGS="-std=c11 -O2 -g -Iinclude -Isrc $(pkg-config --cflags gsl libconfig hdf5-serial freexl libzip libxml-2.0)"
-LIBS="$(pkg-config --libs gsl libconfig hdf5-serial freexl libzip libxml-2.0) -lhdf5_hl -lpthread -lm"
+LIBS="$(pkg-config --libs gsl libconfig hdf5-serial freexl libzip libxml-2.0) -lhdf5_hl -ldl -lpthread -lm"
 mkdir -p "$B/tools"
 ${CC:-gcc} $CFLAGS -o "$B/tools/bench" tools/bench.c "$B/libwandel.a" $LIBS
-"$B/tools/bench" "${BENCH_SECONDS:-1.5}"
+"$B/tools/bench" "${BENCH_SECONDS:-1.5}" $BENCH_CASES
