@@ -186,9 +186,16 @@ wd_status wd_run_set(wd_run *r, const char *name, double value, wd_diags *d)
                 return WD_E_ARG;
             }
     }
+    /* A slot set again keeps one override (the last value): a sweep sets
+     * the same constants on one run thousands of times. */
     for (size_t k = 0; k < count; k++) {
         const_override o = {r->p->var_slot[var] + (uint32_t)(first + k), value};
-        if (!VEC_PUSH(r->overrides, o))
+        size_t i = 0;
+        while (i < r->overrides.n && r->overrides.v[i].slot != o.slot)
+            i++;
+        if (i < r->overrides.n)
+            r->overrides.v[i].value = value;
+        else if (!VEC_PUSH(r->overrides, o))
             return WD_E_NOMEM;
     }
     return WD_OK;

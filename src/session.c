@@ -2,8 +2,9 @@
  * from settings to a compiled program and a run holding the scenario's
  * values. scenario.c reads the files; this file knows the model.
  */
+#include "session.h"
+
 #include "run_internal.h"
-#include "scenario.h"
 
 #include <math.h>
 #include <string.h>
@@ -57,11 +58,6 @@ void wd_scenario_output(const wd_scenario *s, const char **file, const char **fo
     o->scenario_text = s->text;
 }
 
-static void set_error(wd_diags *d, const scn_set *e, const char *fmt, const char *extra)
-{
-    wd_diag_add(d, WD_ERROR, (wd_loc){e->src.file, e->src.line, 0}, NULL, fmt, e->var, extra);
-}
-
 /* Whether every element a set entry covers is defined by numbers: then the
  * run overrides it directly, else its equation becomes an input. */
 static bool is_plain_constant(const wd_model *m, int var, size_t flat)
@@ -77,8 +73,69 @@ static bool is_plain_constant(const wd_model *m, int var, size_t flat)
     return true;
 }
 
+/* Checks one name that replaces a variable's equation (a set entry or a
+ * sweep parameter): it must exist and be neither a stock nor a lookup. Adds
+ * it to inputs unless it is a plain constant (or already listed). Reports at
+ * src with the given setting name ("set", "sweep param"). */
+static bool add_replaced(const wd_model *m, const char *name, scn_src src, const char *what, bool series,
+                         void *inputs_vec, wd_diags *diags, bool *nomem)
+{
+    VEC(const char *) *inputs = inputs_vec;
+    int var;
+    size_t flat;
+    wd_loc at = {src.file, src.line, 0};
+    if (!model_find(m, name, &var, &flat)) {
+        wd_buf b = {0};
+        model_suggest(m, name, &b, 3);
+        wd_diag_add(diags, WD_ERROR, at, NULL, "%s: unknown variable '%s'%s%s%s", what, name,
+                    b.n ? " (did you mean " : "", wd_buf_str(&b), b.n ? "?)" : "");
+        wd_buf_free(&b);
+        return false;
+    }
+    var_kind k = m->vars.v[var].kind;
+    if (k == VK_STOCK || k == VK_LOOKUP) {
+        wd_diag_add(diags, WD_ERROR, at, NULL, "%s: '%s' is a %s; set the constant it is computed from instead",
+                    what, name, k == VK_STOCK ? "stock" : "lookup");
+        return false;
+    }
+    if (!series && is_plain_constant(m, var, flat))
+        return true;
+    for (size_t i = 0; i < inputs->n; i++) {
+        int v2;
+        size_t f2;
+        if (model_find(m, inputs->v[i], &v2, &f2) && v2 == var && f2 == flat)
+            return true;
+    }
+    if (!VEC_PUSH(*inputs, name))
+        *nomem = true;
+    return true;
+}
+
+wd_status session_apply_sets(const wd_scenario *s, wd_run *run, wd_diags *diags)
+{
+    wd_status st = WD_OK;
+    for (size_t i = 0; i < s->nsets && st == WD_OK; i++) {
+        const scn_set *e = &s->sets[i];
+        size_t before = wd_diags_count(diags, WD_ERROR);
+        if (e->is_series)
+            st = wd_run_set_series(run, e->var, e->npoints, e->times, e->values, e->interp == SCN_STEP ? 1 : 0,
+                                   diags);
+        else
+            st = wd_run_set(run, e->var, e->value, diags);
+        if (st != WD_OK && wd_diags_count(diags, WD_ERROR) > before)
+            wd_diag_add(diags, WD_NOTE, (wd_loc){e->src.file, e->src.line, 0}, NULL, "in this setting");
+    }
+    return st;
+}
+
 wd_status wd_scenario_prepare(const wd_scenario *s, wd_diags *diags, wd_model **model, wd_program **program,
                               wd_run **run, wd_run_opts *opts)
+{
+    return session_prepare(s, NULL, NULL, 0, diags, model, program, run, opts);
+}
+
+wd_status session_prepare(const wd_scenario *s, const char *const *extra, const scn_src *extra_src, size_t nextra,
+                          wd_diags *diags, wd_model **model, wd_program **program, wd_run **run, wd_run_opts *opts)
 {
     *model = NULL;
     *program = NULL;
@@ -93,38 +150,14 @@ wd_status wd_scenario_prepare(const wd_scenario *s, wd_diags *diags, wd_model **
         return st;
     const wd_model *m = *model;
     VEC(const char *) inputs = {0};
-    bool bad = false;
-    for (size_t i = 0; i < s->nsets; i++) {
-        const scn_set *e = &s->sets[i];
-        int var;
-        size_t flat;
-        if (!model_find(m, e->var, &var, &flat)) {
-            wd_buf b = {0};
-            model_suggest(m, e->var, &b, 3);
-            if (b.n) {
-                wd_buf msg = {0};
-                wd_buf_printf(&msg, " (did you mean %s?)", wd_buf_str(&b));
-                set_error(diags, e, "set: unknown variable '%s'%s", wd_buf_str(&msg));
-                wd_buf_free(&msg);
-            } else {
-                set_error(diags, e, "set: unknown variable '%s'%s", "");
-            }
-            wd_buf_free(&b);
-            bad = true;
-            continue;
-        }
-        var_kind k = m->vars.v[var].kind;
-        if (k == VK_STOCK || k == VK_LOOKUP) {
-            set_error(diags, e, "set: '%s' is a %s; set the constant it is computed from instead",
-                      k == VK_STOCK ? "stock" : "lookup");
-            bad = true;
-            continue;
-        }
-        if (e->is_series || !is_plain_constant(m, var, flat))
-            if (!VEC_PUSH(inputs, e->var)) {
-                VEC_FREE(inputs);
-                return WD_E_NOMEM;
-            }
+    bool bad = false, nomem = false;
+    for (size_t i = 0; i < s->nsets; i++)
+        bad |= !add_replaced(m, s->sets[i].var, s->sets[i].src, "set", s->sets[i].is_series, &inputs, diags, &nomem);
+    for (size_t i = 0; i < nextra; i++)
+        bad |= !add_replaced(m, extra[i], extra_src[i], "sweep param", false, &inputs, diags, &nomem);
+    if (nomem) {
+        VEC_FREE(inputs);
+        return WD_E_NOMEM;
     }
     if (bad) {
         VEC_FREE(inputs);
@@ -138,17 +171,7 @@ wd_status wd_scenario_prepare(const wd_scenario *s, wd_diags *diags, wd_model **
     st = wd_run_new(*program, run);
     if (st != WD_OK)
         return st;
-    for (size_t i = 0; i < s->nsets && st == WD_OK; i++) {
-        const scn_set *e = &s->sets[i];
-        size_t before = wd_diags_count(diags, WD_ERROR);
-        if (e->is_series)
-            st = wd_run_set_series(*run, e->var, e->npoints, e->times, e->values, e->interp == SCN_STEP ? 1 : 0,
-                                   diags);
-        else
-            st = wd_run_set(*run, e->var, e->value, diags);
-        if (st != WD_OK && wd_diags_count(diags, WD_ERROR) > before)
-            wd_diag_add(diags, WD_NOTE, (wd_loc){e->src.file, e->src.line, 0}, NULL, "in this setting");
-    }
+    st = session_apply_sets(s, *run, diags);
     if (st != WD_OK)
         return st;
     if (isfinite(s->t_start))
