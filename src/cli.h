@@ -19,8 +19,9 @@ struct sweep_remote;
 typedef struct cli_cluster {
     int rank, size;
     void *ctx;
-    /* The largest of every rank's value (all ranks call it together). */
-    int (*agree)(void *ctx, int value);
+    /* The largest of every rank's value, and rank 0's in *lead (all ranks
+     * call it together). */
+    int (*agree)(void *ctx, int value, int *lead);
     /* Rank 0: the remote workers for the coordinator. */
     const struct sweep_remote *(*remote)(void *ctx, wd_sweep *sw);
     /* Other ranks: run batches until rank 0 says stop. */

@@ -214,11 +214,10 @@ int cli_sweep_cluster(int argc, char **argv, const cli_cluster *cl)
         wd_output_opts oo;
         wd_scenario_output(s, &file, &format, &oo);
         out = file;
-        if (!out) {
+        if (!out) { /* reported here; under MPI the other ranks must still hear of it */
             if (lead)
                 usage_error("give the result file with -o OUT.h5", usage_sweep);
-            rc = EXIT_USAGE;
-            goto done;
+            st = WD_E_ARG;
         }
     }
     wd_sweep_opts so;
@@ -231,11 +230,16 @@ int cli_sweep_cluster(int argc, char **argv, const cli_cluster *cl)
     so.stop = &stop_flag;
     if (st == WD_OK)
         st = wd_sweep_prepare(s, &so, d, &sw);
+    /* problems with the scenario or model are bad input (2), as for `run` */
+    int prep_rc = st == WD_OK ? 0 : st == WD_E_NOMEM ? EXIT_RUN : EXIT_USAGE;
     if (cl && cl->size > 1) {
-        /* every rank prepares the sweep itself; go on only if all could */
-        int worst = cl->agree(cl->ctx, st == WD_OK ? 0 : exit_for(st) ? exit_for(st) : EXIT_USAGE);
+        /* every rank prepares the sweep itself; go on only if all could.
+           Rank 0 reports; another rank only when it failed where rank 0 did
+           not (a file it cannot see, say). */
+        int lead_rc = 0;
+        int worst = cl->agree(cl->ctx, prep_rc, &lead_rc);
         if (worst != 0) {
-            if (st != WD_OK && (lead || wd_diags_count(d, WD_ERROR))) {
+            if (lead ? prep_rc != 0 : prep_rc != 0 && lead_rc == 0) {
                 if (!lead)
                     fprintf(stderr, "wandel-mpi: rank %d:\n", cl->rank);
                 wd_diags_print(d, stderr);
@@ -246,7 +250,7 @@ int cli_sweep_cluster(int argc, char **argv, const cli_cluster *cl)
         }
     } else if (st != WD_OK) {
         wd_diags_print(d, stderr);
-        rc = exit_for(st) ? exit_for(st) : EXIT_USAGE;
+        rc = prep_rc;
         goto done;
     }
     if (lead && wd_diags_count(d, WD_WARNING) && !a.quiet)

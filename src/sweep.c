@@ -675,10 +675,6 @@ wd_status sweep_prepare(const wd_scenario *s, unsigned shard_index, unsigned sha
         off += meta->ntime * meta->series[j].nelems;
     }
     meta->series_len = off;
-    if (bad) {
-        st = WD_E_ARG;
-        goto fail;
-    }
 
     /* the rest of the description */
     meta->design = sw->des.kind;
@@ -706,7 +702,7 @@ wd_status sweep_prepare(const wd_scenario *s, unsigned shard_index, unsigned sha
     if (!meta->time_units || !meta->model_path || !meta->model_sha || !meta->scenario_path ||
         !meta->scenario_text || !meta->method)
         goto oom;
-    if (!check_names(sw, d)) {
+    if (!check_names(sw, d) || bad) {
         st = WD_E_ARG;
         goto fail;
     }

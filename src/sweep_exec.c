@@ -294,21 +294,16 @@ wd_status sweep_run(wd_sweep *sw, const char *out, const sweep_run_opts *o, wd_s
         rep = &dummy;
     memset(rep, 0, sizeof *rep);
     rep->runs = m->run_count;
+    bool complete = false;
     if (o->resume) {
         char *jp = sweep_journal_path(out);
         struct stat sb;
         bool have_journal = jp && stat(jp, &sb) == 0;
         wd_xfree(jp);
-        if (!have_journal && already_complete(sw, out)) {
-            rep->resumed = m->run_count;
-            wd_diag_add(d, WD_NOTE, (wd_loc){out, 0, 0}, NULL, "the sweep is complete already; nothing to do");
-            return WD_OK;
-        }
+        complete = !have_journal && already_complete(sw, out);
     }
     sweep_journal *j = NULL;
-    wd_status st = sweep_journal_open(m, out, o->resume, d, &j);
-    if (st != WD_OK)
-        return st;
+    wd_status st = complete ? WD_OK : sweep_journal_open(m, out, o->resume, d, &j);
     sweep_coord c;
     memset(&c, 0, sizeof c);
     c.sw = sw;
@@ -317,8 +312,10 @@ wd_status sweep_run(wd_sweep *sw, const char *out, const sweep_run_opts *o, wd_s
     c.user_stop = o->stop;
     c.progress = o->progress;
     c.total = m->run_count;
-    c.before = sweep_journal_ndone(j);
-    rep->resumed = c.before;
+    c.before = j ? sweep_journal_ndone(j) : 0;
+    c.err = st;
+    c.stop = complete;
+    rep->resumed = complete ? m->run_count : c.before;
     unsigned threads = o->threads;
     if (!o->remote && threads == 0)
         threads = 1;
@@ -327,24 +324,25 @@ wd_status sweep_run(wd_sweep *sw, const char *out, const sweep_run_opts *o, wd_s
     c.qcap = 4 * (threads ? threads : 1);
     c.q = wd_xcalloc(c.qcap, sizeof *c.q);
     c.todo = wd_xmalloc((m->run_count - c.before + 1) * sizeof *c.todo);
-    if (!c.q || !c.todo) {
-        wd_xfree(c.q);
-        wd_xfree(c.todo);
-        sweep_journal_close(j, false);
-        return WD_E_NOMEM;
-    }
-    for (uint64_t i = 0; i < m->run_count; i++)
+    if ((!c.q || !c.todo) && c.err == WD_OK)
+        c.err = st = WD_E_NOMEM;
+    for (uint64_t i = 0; j && c.todo && i < m->run_count; i++)
         if (!sweep_journal_done(j, m->run_first + i))
             c.todo[c.ntodo++] = m->run_first + i;
     pthread_mutex_init(&c.mu, NULL);
     pthread_cond_init(&c.cv_items, NULL);
     pthread_cond_init(&c.cv_space, NULL);
     c.t0 = c.last_draw = now();
-    if (c.ntodo > 0 || o->remote)
-        st = coordinate(&c, c.ntodo > 0 ? threads : 0, o->remote);
+    /* with remote workers the loop runs even with nothing to do: it tells
+       every worker to stop */
+    if (c.q && ((c.ntodo > 0 && c.err == WD_OK && !c.stop) || o->remote)) {
+        wd_status cs = coordinate(&c, c.ntodo > 0 && c.err == WD_OK ? threads : 0, o->remote);
+        if (st == WD_OK)
+            st = cs;
+    }
     rep->seconds = now() - c.t0;
     rep->done = c.delivered;
-    if (c.ntodo > 0)
+    if (c.ntodo > 0 && c.delivered)
         draw(&c, true);
     pthread_cond_destroy(&c.cv_items);
     pthread_cond_destroy(&c.cv_space);
@@ -353,6 +351,12 @@ wd_status sweep_run(wd_sweep *sw, const char *out, const sweep_run_opts *o, wd_s
     wd_xfree(c.todo);
     if (o->runs_done)
         o->runs_done(o->runs_done_ctx);
+    if (complete) {
+        wd_diag_add(d, WD_NOTE, (wd_loc){out, 0, 0}, NULL, "the sweep is complete already; nothing to do");
+        return WD_OK;
+    }
+    if (!j)
+        return st;
     wd_status sst = sweep_journal_sync(j, d);
     if (st == WD_OK)
         st = sst;
