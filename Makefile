@@ -124,20 +124,21 @@ sanitize: deps
 valgrind: deps all $(TEST_BIN) $(if $(HAVE_MPICC),$(BUILD)/wandel-mpi)
 	@WANDEL=$(BUILD)/wandel BUILD=$(BUILD) PYTHON=$(PYTHON) VALGRIND=1 sh tests/run_tests.sh $(TEST_BIN)
 
-bench: deps all
+bench: deps all $(if $(HAVE_MPICC),$(BUILD)/wandel-mpi)
 	@sh tools/bench.sh $(BUILD)
 
 # ---- install -------------------------------------------------------------------
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(BUILD)/wandel $(DESTDIR)$(PREFIX)/bin/wandel
+	if [ -x $(BUILD)/wandel-mpi ]; then install -m 755 $(BUILD)/wandel-mpi $(DESTDIR)$(PREFIX)/bin/wandel-mpi; fi
 	install -m 644 $(BUILD)/libwandel.a $(DESTDIR)$(PREFIX)/lib/libwandel.a
 	install -m 644 include/wandel.h $(DESTDIR)$(PREFIX)/include/wandel.h
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define WD_VERSION "\(.*\)"/\1/p' include/wandel.h)|g' \
 	  wandel.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/wandel.pc
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/wandel $(DESTDIR)$(PREFIX)/lib/libwandel.a \
+	rm -f $(DESTDIR)$(PREFIX)/bin/wandel $(DESTDIR)$(PREFIX)/bin/wandel-mpi $(DESTDIR)$(PREFIX)/lib/libwandel.a \
 	  $(DESTDIR)$(PREFIX)/include/wandel.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/wandel.pc
 
 clean:

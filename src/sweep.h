@@ -233,11 +233,11 @@ typedef struct sweep_coord sweep_coord;
 /* Takes up to max runs still to do; returns how many (0: none left). */
 size_t sweep_coord_claim(sweep_coord *c, size_t max, uint64_t *runs);
 /* A good batch size for a worker now: smaller as the end nears. */
-size_t sweep_coord_batch(const sweep_coord *c);
+size_t sweep_coord_batch(sweep_coord *c);
 /* Hands records (whole, n bytes) to the journal. */
 wd_status sweep_coord_deliver(sweep_coord *c, const void *recs, size_t n);
 /* Whether the sweep should stop (an error, or the caller's stop flag). */
-bool sweep_coord_stopping(const sweep_coord *c);
+bool sweep_coord_stopping(sweep_coord *c);
 
 /* Remote workers, for the MPI driver: polled by the coordinator's loop. */
 typedef struct sweep_remote {

@@ -75,14 +75,22 @@ size_t sweep_coord_claim(sweep_coord *c, size_t max, uint64_t *runs)
     return n;
 }
 
-size_t sweep_coord_batch(const sweep_coord *c)
+size_t sweep_coord_batch(sweep_coord *c)
 {
+    pthread_mutex_lock(&c->mu);
     size_t left = c->ntodo - c->next, w = c->nworkers ? c->nworkers : 1;
+    pthread_mutex_unlock(&c->mu);
     size_t b = left / (w * 8);
     return b < 1 ? 1 : b > 64 ? 64 : b;
 }
 
-bool sweep_coord_stopping(const sweep_coord *c) { return c->stop || c->err != WD_OK; }
+bool sweep_coord_stopping(sweep_coord *c)
+{
+    pthread_mutex_lock(&c->mu);
+    bool s = c->stop || c->err != WD_OK;
+    pthread_mutex_unlock(&c->mu);
+    return s;
+}
 
 static void draw(sweep_coord *c, bool last)
 {
@@ -115,13 +123,23 @@ static void draw(sweep_coord *c, bool last)
     fflush(stderr);
 }
 
+/* The first error wins; workers waiting for room in the queue are woken. */
+static void set_err(sweep_coord *c, wd_status st)
+{
+    pthread_mutex_lock(&c->mu);
+    if (c->err == WD_OK)
+        c->err = st;
+    pthread_cond_broadcast(&c->cv_space);
+    pthread_mutex_unlock(&c->mu);
+}
+
 wd_status sweep_coord_deliver(sweep_coord *c, const void *recs, size_t n)
 {
     if (n == 0)
         return WD_OK;
     wd_status st = sweep_journal_append(c->j, recs, n, SYNC_SECONDS, c->d);
     if (st != WD_OK) {
-        c->err = st;
+        set_err(c, st);
         return st;
     }
     const unsigned char *p = recs;
@@ -199,7 +217,7 @@ static wd_status coordinate(sweep_coord *c, unsigned threads, const sweep_remote
     }
     qitem *batch = wd_xmalloc((c->qcap + 1) * sizeof *batch);
     if (!batch)
-        c->err = WD_E_NOMEM;
+        set_err(c, WD_E_NOMEM);
     for (;;) {
         size_t nb = 0;
         pthread_mutex_lock(&c->mu);
@@ -224,26 +242,20 @@ static wd_status coordinate(sweep_coord *c, unsigned threads, const sweep_remote
         if (c->user_stop && *c->user_stop)
             c->stop = true;
         bool local_done = c->running == 0 && c->qn == 0;
+        wd_status err = c->err;
         pthread_mutex_unlock(&c->mu);
         for (size_t i = 0; i < nb; i++) {
-            if (c->err == WD_OK)
-                sweep_coord_deliver(c, batch[i].buf, batch[i].n);
+            if (err == WD_OK)
+                err = sweep_coord_deliver(c, batch[i].buf, batch[i].n);
             wd_xfree(batch[i].buf);
-        }
-        if (c->err != WD_OK) { /* wake workers blocked on a full queue */
-            pthread_mutex_lock(&c->mu);
-            pthread_cond_broadcast(&c->cv_space);
-            pthread_mutex_unlock(&c->mu);
         }
         bool remote_done = true;
         if (remote) {
             wd_status st = remote->poll(remote->ctx, c, local_done ? 0.001 : 0);
-            if (st != WD_OK && c->err == WD_OK)
-                c->err = st;
+            if (st != WD_OK)
+                set_err(c, st);
             remote_done = remote->finished(remote->ctx);
         }
-        if (!remote && c->running == 0 && c->qn == 0)
-            draw(c, false);
         if (local_done && remote_done && nb == 0)
             break;
     }
@@ -257,7 +269,7 @@ static wd_status coordinate(sweep_coord *c, unsigned threads, const sweep_remote
     }
     wd_xfree(batch);
     wd_xfree(tid);
-    return c->err;
+    return c->err; /* every worker has ended */
 }
 
 /* ---- the journal as a source of the final file ------------------------------------------------ */
