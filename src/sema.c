@@ -875,7 +875,7 @@ static void collect_vars(sema *s)
         }
         var_t *vv = &s->m->vars.v[v];
         vv->eqns = sema_alloc(s, (ids.n + 1) * sizeof(int));
-        if (vv->eqns) {
+        if (vv->eqns && ids.n) { /* ids.v is NULL when nothing was pushed */
             memcpy(vv->eqns, ids.v, ids.n * sizeof(int));
             vv->neqns = ids.n;
         }

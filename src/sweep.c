@@ -528,7 +528,8 @@ wd_status sweep_prepare(const wd_scenario *s, unsigned shard_index, unsigned sha
         const scn_param *p = &w->params[j];
         int var;
         size_t flat;
-        model_find(m, p->var, &var, &flat); /* found: session_prepare checked */
+        if (!model_find(m, p->var, &var, &flat)) /* session_prepare found it: only memory can fail */
+            goto oom;
         if (m->vars.v[var].control) {
             err_at(d, p->src,
                    "sweep param '%s' is a control variable; every run of a sweep keeps the scenario's time "

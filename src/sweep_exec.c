@@ -103,23 +103,23 @@ static void draw(sweep_coord *c, bool last)
     uint64_t done = c->before + c->delivered, total = c->total;
     double frac = total ? (double)done / (double)total : 1;
     double el = t - c->t0, rate = el > 0 ? (double)c->delivered / el : 0;
-    char bar[31];
-    int fill = (int)(frac * 30);
-    for (int i = 0; i < 30; i++)
+    char bar[21];
+    int fill = (int)(frac * 20);
+    for (int i = 0; i < 20; i++)
         bar[i] = i < fill ? '#' : '.';
-    bar[30] = 0;
+    bar[20] = 0;
     char eta[32] = "--:--";
     if (rate > 0) {
         double s = (double)(total - done) / rate;
         if (s < 360000)
             snprintf(eta, sizeof eta, "%d:%02d:%02d", (int)(s / 3600), (int)fmod(s / 60, 60), (int)fmod(s, 60));
     }
+    if (last)
+        snprintf(eta, sizeof eta, "%.1f s", el);
     fprintf(stderr, "\r[%s] %5.1f%%  %llu/%llu runs  %.0f runs/s  %s %s ", bar, 100 * frac,
-            (unsigned long long)done, (unsigned long long)total, rate, last ? "in" : "ETA",
-            last ? "" : eta);
-    if (last) {
-        fprintf(stderr, "%.1f s\n", el);
-    }
+            (unsigned long long)done, (unsigned long long)total, rate, last ? "in" : "ETA", eta);
+    if (last)
+        fputc('\n', stderr);
     fflush(stderr);
 }
 
@@ -306,6 +306,12 @@ wd_status sweep_run(wd_sweep *sw, const char *out, const sweep_run_opts *o, wd_s
         rep = &dummy;
     memset(rep, 0, sizeof *rep);
     rep->runs = m->run_count;
+    struct stat osb;
+    wd_status st = WD_OK;
+    if (stat(out, &osb) == 0 && S_ISDIR(osb.st_mode)) {
+        wd_diag_add(d, WD_ERROR, (wd_loc){out, 0, 0}, NULL, "cannot write the results: the path is a directory");
+        st = WD_E_ARG; /* workers (MPI) are still told to stop below */
+    }
     bool complete = false;
     if (o->resume) {
         char *jp = sweep_journal_path(out);
@@ -315,7 +321,8 @@ wd_status sweep_run(wd_sweep *sw, const char *out, const sweep_run_opts *o, wd_s
         complete = !have_journal && already_complete(sw, out);
     }
     sweep_journal *j = NULL;
-    wd_status st = complete ? WD_OK : sweep_journal_open(m, out, o->resume, d, &j);
+    if (st == WD_OK && !complete)
+        st = sweep_journal_open(m, out, o->resume, d, &j);
     sweep_coord c;
     memset(&c, 0, sizeof c);
     c.sw = sw;

@@ -1584,16 +1584,19 @@ wd_status sweep_h5_print_indices(const char *path, FILE *out, wd_diags *d)
                 fprintf(out, "\n");
             }
         if (saltelli)
-            fprintf(out, "\nS1: first-order Sobol index (Saltelli et al. 2010); ST: total index (Jansen 1999);\n"
-                         "_conf: half-width of the %g%% bootstrap confidence interval (%ld resamples); %llu base "
-                         "samples, %llu runs\n",
-                    100 * m->confidence, m->resamples, (unsigned long long)m->samples,
-                    (unsigned long long)m->nruns);
+            fprintf(out,
+                    "\nS1: first-order Sobol index (Saltelli et al. 2010); ST: total index (Jansen 1999);\n"
+                    "_conf: half-width of the %g%% bootstrap confidence interval (%ld resamples);\n"
+                    "%llu base samples, %llu runs\n",
+                    100 * m->confidence, m->resamples, (unsigned long long)m->samples, (unsigned long long)m->nruns);
         else
-            fprintf(out, "\nmu, mu_star: mean and mean absolute elementary effect (Morris 1991; Campolongo et al. "
-                         "2007),\nper unit of the parameter's range; sigma: their standard deviation; mu_star_conf: "
-                         "half-width of the %g%% bootstrap confidence interval; %llu trajectories, %u levels\n",
-                    100 * m->confidence, (unsigned long long)m->samples, m->levels);
+            fprintf(out,
+                    "\nmu, mu_star: mean and mean absolute elementary effect per unit of the parameter's range\n"
+                    "(Morris 1991; Campolongo et al. 2007); sigma: their standard deviation;\n"
+                    "mu_star_conf: half-width of the %g%% bootstrap confidence interval (%ld resamples);\n"
+                    "%llu trajectories on %u levels, %llu runs\n",
+                    100 * m->confidence, m->resamples, (unsigned long long)m->samples, m->levels,
+                    (unsigned long long)m->nruns);
     }
     for (int i = 0; i < 4; i++)
         wd_xfree(v[i]);

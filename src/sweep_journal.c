@@ -268,9 +268,12 @@ wd_status sweep_journal_open(const sweep_meta *m, const char *out, bool resume, 
     } else {
         j->fd = open(j->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (j->fd < 0) {
+            int e = errno;
             char *dir = wd_dirname(out);
-            jerr(d, out, "cannot create the sweep's journal '%s' beside it: %s%s%s", j->path, strerror(errno),
-                 errno == ENOENT ? "; does directory exist? " : "", errno == ENOENT && dir ? dir : "");
+            if (e == ENOENT)
+                jerr(d, out, "cannot write the results: directory '%s' does not exist", dir ? dir : ".");
+            else
+                jerr(d, out, "cannot create the sweep's journal '%s' beside it: %s", j->path, strerror(e));
             wd_xfree(dir);
             st = WD_E_IO;
             goto fail;

@@ -115,6 +115,28 @@ else
     expect 0 "--resume of a finished sweep" "$W" sweep tests/sweeps/chain.cfg -o "$T/killed.h5" --resume
     contains "$T/err" "complete already" "a finished sweep is not run again"
 fi
+# SIGTERM (what Slurm sends at a time limit): the runs in progress finish,
+# the journal is synced, exit status 1, and --resume completes the sweep
+"$W" sweep tests/sweeps/chain.cfg -o "$T/term.h5" -j 2 -q 2>"$T/terr" &
+pid=$!
+n=0
+while [ $n -lt 2000 ]; do
+    sz=$(stat -c %s "$T/term.h5.journal" 2>/dev/null || echo 0)
+    [ "$sz" -gt 100000 ] && break
+    sleep 0.01
+    n=$((n + 1))
+done
+kill -TERM $pid 2>/dev/null
+wait $pid
+rc=$?
+if [ -e "$T/term.h5" ]; then
+    bad "the sweep finished before SIGTERM"
+else
+    [ $rc = 1 ] && ok "SIGTERM stops the sweep with exit status 1" || bad "SIGTERM: exit $rc"
+    contains "$T/terr" "continue with --resume" "the stop says how to continue"
+    expect 0 "--resume after SIGTERM" "$W" sweep tests/sweeps/chain.cfg -o "$T/term.h5" -j 1 --resume -q
+    check "resumed after SIGTERM equals the uninterrupted sweep" same "$T/full.h5" "$T/term.h5"
+fi
 printf 'WDSWJNL1 not a real journal' >"$T/foreign.h5.journal"
 expect 2 "a damaged journal is refused" "$W" sweep tests/sweeps/regions.cfg -o "$T/foreign.h5" --resume -q
 contains "$T/err" "not a wandel sweep journal" "damaged journal named"
