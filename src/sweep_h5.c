@@ -955,7 +955,11 @@ wd_status sweep_h5_write(const sweep_meta *m, const sweep_source *src, const cha
             text += k;
             n -= (size_t)k;
         }
-        /* _exit: no exit handlers (HDF5's crashes after a failed write) */
+        /* what the child allocated itself goes (so that a leak checker
+           following the child finds nothing); then _exit: no exit handlers
+           (HDF5's crashes after a failed write) */
+        wd_diags_free(cd);
+        wd_xfree(tmp);
         _exit(st == WD_OK ? 0 : st == WD_E_NOMEM ? 3 : 1);
     }
     close(pfd[1]);
