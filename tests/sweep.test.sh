@@ -173,6 +173,19 @@ expect 0 "Morris sweep of a linear model" "$W" sweep tests/sweeps/linear_morris.
 check "Morris effects against the closed form" morris "$T/morris.h5"
 expect 0 "sensitivity prints Morris effects" "$W" sensitivity "$T/morris.h5"
 contains "$T/out" "mu_star" "Morris table"
+# 21 parameters: a Saltelli design needs 42 Sobol dimensions, beyond GSL's
+# 40: Joe and Kuo's direction numbers take over
+{
+    echo 'model = "'"$PWD"'/models/bench/chain50.mdl";'
+    echo 'sweep = { design = "saltelli"; samples = 8; seed = 2; params = ('
+    for i in $(seq 1 21); do
+        echo "  { var = \"Residence Time $i\"; min = 0.5; max = 2.0; }$([ $i -lt 21 ] && echo ,)"
+    done
+    echo '); metrics = ( { name = "s50"; var = "Stage 50"; } ); };'
+} >"$T/wide.cfg"
+expect 0 "saltelli with 21 parameters (42 Sobol dimensions)" "$W" sweep "$T/wide.cfg" -o "$T/wide.h5" -j 2 -q
+expect 0 "its indices" "$W" sensitivity "$T/wide.h5"
+[ "$(grep -c '^s50 ' "$T/out")" = 21 ] && ok "21 rows of indices" || bad "rows: $(grep -c '^s50 ' "$T/out")"
 expect 2 "sensitivity of an lhs sweep refused" "$W" sensitivity "$T/j1.h5"
 contains "$T/err" "the sweep's design is lhs" "the reason names the design"
 expect 2 "sensitivity of a non-sweep file" "$W" sensitivity tests/models/teacup.mdl
