@@ -11,6 +11,7 @@
 #include "cli.h"
 
 #include "sweep.h"
+#include "util.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -315,18 +316,18 @@ int cli_sweep(int argc, char **argv) { return cli_sweep_cluster(argc, argv, NULL
 int cli_merge(int argc, char **argv)
 {
     const char *out = NULL;
-    const char **shards = calloc((size_t)argc + 1, sizeof *shards);
+    const char **shards = wd_xcalloc((size_t)argc + 1, sizeof *shards);
     size_t n = 0;
     if (!shards)
         return EXIT_RUN;
     for (int i = 0; i < argc; i++) {
         if (is_help(argv[i])) {
             fputs(usage_merge, stdout);
-            free(shards);
+            wd_xfree(shards);
             return 0;
         }
         if (argv[i][0] == '-' && argv[i][1]) {
-            free(shards);
+            wd_xfree(shards);
             return usage_error("unknown option", usage_merge);
         }
         if (!out)
@@ -335,19 +336,19 @@ int cli_merge(int argc, char **argv)
             shards[n++] = argv[i];
     }
     if (!out || n == 0) {
-        free(shards);
+        wd_xfree(shards);
         return usage_error("give the output file and the shard files", usage_merge);
     }
     for (size_t i = 0; i < n; i++)
         if (!strcmp(shards[i], out)) {
-            free(shards);
+            wd_xfree(shards);
             return usage_error("the output file is one of the shards; write it elsewhere", usage_merge);
         }
     wd_diags *d = wd_diags_new();
     wd_status st = wd_sweep_merge(out, shards, n, d);
     wd_diags_print(d, stderr);
     wd_diags_free(d);
-    free(shards);
+    wd_xfree(shards);
     return exit_for(st);
 }
 

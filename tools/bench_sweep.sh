@@ -14,8 +14,8 @@
 #   sh tools/bench_sweep.sh [BUILD]     (SWEEP_RUNS, TRIALS change the size)
 set -u
 B=${1:-build}
-RUNS=${SWEEP_RUNS:-4000}
-TRIALS=${TRIALS:-5}
+RUNS=${SWEEP_RUNS:-3000}
+TRIALS=${TRIALS:-7}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cat >"$T/chain.cfg" <<CFG

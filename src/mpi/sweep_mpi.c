@@ -22,6 +22,7 @@
 #include "mpi_driver.h"
 
 #include "sweep.h"
+#include "util.h"
 
 #include <mpi.h>
 #include <stdio.h>
@@ -145,7 +146,7 @@ static wd_status poll_workers(void *vctx, sweep_coord *co, double timeout)
             MPI_Get_count(&stt, MPI_BYTE, &n);
             if (n > 0 && !sweep_coord_stopping(co))
                 sweep_coord_deliver(co, c->recvs[i].buf, (size_t)n);
-            free(c->recvs[i].buf);
+            wd_xfree(c->recvs[i].buf);
             c->recvs[i] = c->recvs[--c->nrecv];
             any = true;
         }
@@ -157,14 +158,14 @@ static wd_status poll_workers(void *vctx, sweep_coord *co, double timeout)
             MPI_Get_count(&stt, MPI_BYTE, &n);
             if (c->nrecv == c->caprecv) {
                 size_t cap = c->caprecv ? 2 * c->caprecv : 8;
-                recv_slot *nr = realloc(c->recvs, cap * sizeof *nr);
+                recv_slot *nr = wd_xrealloc(c->recvs, cap * sizeof *nr);
                 if (!nr)
                     return WD_E_NOMEM;
                 c->recvs = nr;
                 c->caprecv = cap;
             }
             recv_slot *r = &c->recvs[c->nrecv];
-            r->buf = malloc(n > 0 ? (size_t)n : 1);
+            r->buf = wd_xmalloc(n > 0 ? (size_t)n : 1);
             if (!r->buf)
                 return WD_E_NOMEM;
             MPI_Irecv(r->buf, n, MPI_BYTE, w, TAG_DONE, MPI_COMM_WORLD, &r->req);
@@ -277,9 +278,9 @@ const cli_cluster *mpi_cluster_init(int *argc, char ***argv, int *err)
         *err = 1;
         return NULL;
     }
-    c->held = calloc((size_t)c->size, sizeof *c->held);
-    c->told = calloc((size_t)c->size, sizeof *c->told);
-    c->slots = calloc((size_t)c->size * (IN_HAND + 1), sizeof *c->slots);
+    c->held = wd_xcalloc((size_t)c->size, sizeof *c->held);
+    c->told = wd_xcalloc((size_t)c->size, sizeof *c->told);
+    c->slots = wd_xcalloc((size_t)c->size * (IN_HAND + 1), sizeof *c->slots);
     if (!c->held || !c->told || !c->slots) {
         *err = 1;
         return NULL;
@@ -297,10 +298,10 @@ void mpi_cluster_end(void)
     MPI_Finalized(&done);
     if (!done)
         MPI_Finalize();
-    free(the_ctx.held);
-    free(the_ctx.told);
-    free(the_ctx.slots);
-    free(the_ctx.recvs);
+    wd_xfree(the_ctx.held);
+    wd_xfree(the_ctx.told);
+    wd_xfree(the_ctx.slots);
+    wd_xfree(the_ctx.recvs);
     the_ctx.held = NULL;
     the_ctx.told = NULL;
     the_ctx.slots = NULL;
