@@ -5,7 +5,8 @@
 #   make            build build/wandel and build/libwandel.a
 #   make sanitize   tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make valgrind   tests under valgrind memcheck
-#   make bench      benchmarks against hand-written C
+#   make bench      benchmarks against hand-written C, sweep throughput
+#   make mpi        build/wandel-mpi (sweeps on MPI ranks, Open MPI)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       only the package step
 
@@ -29,8 +30,15 @@ LDLIBS  += $(PKG_LIBS) -ldl -lpthread -lm
 
 # Debian packages needed to build, test and run the output checks.
 DEB_PKGS := gcc make pkg-config libgsl-dev libconfig-dev libhdf5-dev libcmocka-dev \
-            libfreexl-dev libzip-dev libxml2-dev \
+            libfreexl-dev libzip-dev libxml2-dev libopenmpi-dev openmpi-bin \
             python3 python3-h5py python3-xarray python3-netcdf4 python3-pandas python3-matplotlib
+
+# MPI build (make mpi): Debian's Open MPI through its compiler wrapper. The
+# tests use build/wandel-mpi when mpicc is there (they skip MPI otherwise).
+MPICC   ?= mpicc
+HAVE_MPICC := $(shell command -v $(MPICC) 2>/dev/null)
+MPI_SRC := $(wildcard src/mpi/*.c)
+MPI_OBJ := $(MPI_SRC:src/mpi/%.c=$(BUILD)/mpi/%.o) $(BUILD)/mpi/main.o
 
 LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
@@ -40,7 +48,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%) $(BUILD)/tests/conformance
 TEST_SUPPORT := tests/testutil.c
 
-.PHONY: all deps deps-fuzz run test sanitize valgrind bench fuzz fuzz-smoke install uninstall clean
+.PHONY: all deps deps-fuzz run test sanitize valgrind bench mpi fuzz fuzz-smoke install uninstall clean
 
 all: $(BUILD)/wandel $(BUILD)/libwandel.a
 
@@ -86,13 +94,29 @@ $(BUILD)/tests/conformance: tests/conformance.c $(BUILD)/libwandel.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libwandel.a $(LDLIBS)
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(MPI_OBJ:.o=.d)
+
+# ---- MPI ---------------------------------------------------------------------------
+# main.c is compiled again with main renamed wandel_main: src/mpi/main_mpi.c
+# starts MPI and runs `sweep` on every rank, other commands as wandel does.
+$(BUILD)/mpi/main.o: src/main.c
+	@mkdir -p $(dir $@)
+	$(MPICC) $(CFLAGS) -Wno-missing-prototypes -Dmain=wandel_main -c $< -o $@
+
+$(BUILD)/mpi/%.o: src/mpi/%.c
+	@mkdir -p $(dir $@)
+	$(MPICC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/wandel-mpi: $(MPI_OBJ) $(BUILD)/libwandel.a
+	$(MPICC) $(LDFLAGS) -o $@ $(MPI_OBJ) $(BUILD)/libwandel.a $(LDLIBS)
+
+mpi: deps all $(BUILD)/wandel-mpi
 
 # ---- use -----------------------------------------------------------------------
 run: deps all
 	@./$(BUILD)/wandel run scenarios/default.cfg --summary
 
-test: deps all $(TEST_BIN)
+test: deps all $(TEST_BIN) $(if $(HAVE_MPICC),$(BUILD)/wandel-mpi)
 	@WANDEL=$(BUILD)/wandel BUILD=$(BUILD) PYTHON=$(PYTHON) sh tests/run_tests.sh $(TEST_BIN)
 
 # Sanitizer build in its own directory: objects built without ASan cannot be
@@ -103,10 +127,10 @@ sanitize: deps
 	$(MAKE) BUILD=build-san OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 
-valgrind: deps all $(TEST_BIN)
+valgrind: deps all $(TEST_BIN) $(if $(HAVE_MPICC),$(BUILD)/wandel-mpi)
 	@WANDEL=$(BUILD)/wandel BUILD=$(BUILD) PYTHON=$(PYTHON) VALGRIND=1 sh tests/run_tests.sh $(TEST_BIN)
 
-bench: deps all
+bench: deps all $(if $(HAVE_MPICC),$(BUILD)/wandel-mpi)
 	@sh tools/bench.sh $(BUILD)
 
 # ---- fuzzing (clang's libFuzzer) ------------------------------------------------
@@ -140,13 +164,14 @@ fuzz-smoke: deps deps-fuzz $(FUZZ_BIN)
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(BUILD)/wandel $(DESTDIR)$(PREFIX)/bin/wandel
+	if [ -x $(BUILD)/wandel-mpi ]; then install -m 755 $(BUILD)/wandel-mpi $(DESTDIR)$(PREFIX)/bin/wandel-mpi; fi
 	install -m 644 $(BUILD)/libwandel.a $(DESTDIR)$(PREFIX)/lib/libwandel.a
 	install -m 644 include/wandel.h $(DESTDIR)$(PREFIX)/include/wandel.h
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define WD_VERSION "\(.*\)"/\1/p' include/wandel.h)|g' \
 	  wandel.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/wandel.pc
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/wandel $(DESTDIR)$(PREFIX)/lib/libwandel.a \
+	rm -f $(DESTDIR)$(PREFIX)/bin/wandel $(DESTDIR)$(PREFIX)/bin/wandel-mpi $(DESTDIR)$(PREFIX)/lib/libwandel.a \
 	  $(DESTDIR)$(PREFIX)/include/wandel.h $(DESTDIR)$(PREFIX)/lib/pkgconfig/wandel.pc
 
 clean:

@@ -334,6 +334,57 @@ int wd_program_has_native(const wd_program *p);
 const char *wd_program_native_path(const wd_program *p);
 /* The engine the last wd_run_exec used (WD_ENGINE_VM or WD_ENGINE_NATIVE). */
 wd_engine wd_run_engine(const wd_run *r);
+/* ---- sweeps ------------------------------------------------------------------ */
+/* A sweep runs a scenario many times with parameters drawn from a design
+ * (the scenario's `sweep` group: grid, random, lhs, sobol, saltelli,
+ * morris), keeps per run the parameter values, metrics and stored series,
+ * and writes them, with summary statistics and sensitivity indices, to one
+ * HDF5 file that xarray opens as is. See docs/sweeps.md. */
+typedef struct wd_sweep wd_sweep;
+
+typedef struct wd_sweep_opts {
+    unsigned threads;      /* worker threads sharing one program; 0 = 1 */
+    int resume;            /* continue an interrupted sweep from OUT.journal */
+    unsigned shard_index;  /* run only shard shard_index (0-based) of */
+    unsigned shard_count;  /* shard_count (0 or 1: the whole sweep) */
+    int progress;          /* draw a progress bar on standard error */
+    volatile int *stop;    /* set to non-zero (a signal handler may) to stop
+                              early: the runs finished so far stay in the
+                              journal for resume; may be NULL */
+} wd_sweep_opts;
+void wd_sweep_opts_init(wd_sweep_opts *o);
+
+typedef struct wd_sweep_report {
+    unsigned long long runs;      /* runs of the sweep (or of the shard) */
+    unsigned long long resumed;   /* of them, finished before (from the journal) */
+    unsigned long long done;      /* finished now */
+    unsigned long long ok, failed;/* of all runs */
+    double seconds;               /* running the runs of this call */
+    unsigned workers;
+} wd_sweep_report;
+
+/* Loads the scenario's model and prepares its sweep (errors name the
+ * scenario file and line). s must outlive the sweep. */
+wd_status wd_sweep_prepare(const wd_scenario *s, const wd_sweep_opts *o, wd_diags *diags, wd_sweep **out);
+unsigned long long wd_sweep_nruns(const wd_sweep *sw); /* of the whole sweep */
+/* Runs the sweep (or shard) and writes out_path: whole or not at all, and
+ * independent of the number of threads and of the order runs finish in. A
+ * run that fails is recorded as failed with its reason; the status is WD_OK
+ * unless the sweep itself could not go on (WD_E_IO, WD_E_NOMEM,
+ * WD_E_INTERRUPTED: finished runs are kept for resume). */
+wd_status wd_sweep_exec(wd_sweep *sw, const char *out_path, const wd_sweep_opts *o, wd_sweep_report *report,
+                        wd_diags *diags);
+void wd_sweep_free(wd_sweep *sw);
+
+/* Combines the shard files of one sweep into out_path, equal to the file
+ * the sweep would have written in one piece. Refuses (WD_E_ARG) missing,
+ * repeated, incomplete or foreign shards. */
+wd_status wd_sweep_merge(const char *out_path, const char *const *shards, size_t nshards, wd_diags *diags);
+
+/* Prints the sensitivity indices stored in a sweep file as a table:
+ * metric param S1 S1_conf ST ST_conf (saltelli) or metric param mu mu_star
+ * mu_star_conf sigma (morris). */
+wd_status wd_sensitivity_print(const char *path, FILE *out, wd_diags *diags);
 
 #ifdef __cplusplus
 }

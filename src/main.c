@@ -33,6 +33,9 @@ static const command commands[] = {
     {"check", cmd_check, "read and compile a model or scenario; report every problem"},
     {"info", cmd_info, "list subscript ranges and variables (kind, units, docs, inputs)"},
     {"calibrate", cmd_calibrate, "fit a scenario's parameters to observed data, with uncertainty"},
+    {"sweep", cli_sweep, "run a scenario's parameter sweep (threads, --resume, --shard I/N)"},
+    {"merge", cli_merge, "combine the shard files of a sweep into one file"},
+    {"sensitivity", cli_sensitivity, "print the sensitivity indices of a sweep file"},
 };
 
 static void print_usage_main(FILE *out)

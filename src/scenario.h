@@ -15,9 +15,10 @@
  * underscores do not matter, in the name and in each subscript element); name
  * comes from the top file only. calibrate: params merged by variable like
  * set (later wins), data replaced as a whole list by a later layer that has
- * one, starts/seed/iterations/fd_step field by field (see scn_calib). The
- * top-level groups sweep and compare are accepted and ignored (reserved for
- * later features).
+ * one, starts/seed/iterations/fd_step field by field (see scn_calib). sweep:
+ * field by field (its params, metrics and store lists each as a whole). The
+ * top-level group compare is accepted and ignored (reserved for a later
+ * feature).
  */
 #ifndef WD_SCENARIO_H
 #define WD_SCENARIO_H
@@ -44,6 +45,79 @@ typedef struct scn_set {
     double *times, *values;
     scn_interp interp;
 } scn_set;
+
+/* ---- sweep = { ... } (see docs/sweeps.md) ------------------------------------
+ * What scenario.c checks: names, types, and each entry on its own (a
+ * distribution has the numbers it needs, min < max, sd > 0, ...). What needs
+ * the model or the merged layers (the variables exist, samples given, the
+ * design fits the parameters) is checked by sweep.c, which reports at the
+ * lines kept here. */
+typedef enum scn_design {
+    SCN_GRID = 0, SCN_RANDOM, SCN_LHS, SCN_SOBOL, SCN_SALTELLI, SCN_MORRIS
+} scn_design;
+typedef enum scn_dist {
+    SCN_UNIFORM = 0, SCN_NORMAL, SCN_LOGNORMAL, SCN_TRIANGULAR, SCN_DISCRETE
+} scn_dist;
+typedef enum scn_reduce {
+    SCN_FINAL = 0, SCN_MAX, SCN_MIN, SCN_MEAN, SCN_INTEGRAL, SCN_AT
+} scn_reduce;
+extern const char *const scn_design_names[]; /* indexed by scn_design, NULL-terminated */
+extern const char *const scn_dist_names[];
+extern const char *const scn_reduce_names[];
+
+/* One uncertain parameter: a constant (or any variable, whose equation the
+ * sweep replaces) and its distribution. Unused numbers are NaN. */
+typedef struct scn_sweep_param {
+    char *var;           /* "decline rate[Mining]" */
+    scn_src src;         /* the line of var */
+    scn_dist dist;
+    double min, max;     /* uniform, triangular; optional truncation of normal, lognormal */
+    double mode;         /* triangular */
+    double mean, sd;     /* normal */
+    double mu, sigma;    /* lognormal: mean and sd of ln(x) */
+    double *values;      /* discrete: nvalues values, weights NULL (equal) or nvalues */
+    double *weights;
+    size_t nvalues;
+    unsigned levels;     /* grid: levels of this parameter; 0 = sweep.levels */
+} scn_sweep_param;
+
+/* A number computed from each run: a variable (or one element) reduced
+ * over time. */
+typedef struct scn_metric {
+    char *name;          /* dataset name in the output */
+    char *var;
+    scn_reduce reduce;
+    double at;           /* SCN_AT: the time; NaN otherwise */
+    scn_src src;         /* the line of name (or of the entry) */
+} scn_metric;
+
+typedef struct scn_store {
+    char *var;           /* a variable (every element) or one element */
+    scn_src src;
+} scn_store;
+
+typedef struct scn_sweep {
+    bool present;        /* some layer has a sweep group */
+    scn_src src;         /* the group of the last layer that has one */
+    bool has_design;
+    scn_design design;
+    scn_src design_src;
+    unsigned long samples; /* 0 = not set */
+    scn_src samples_src;
+    bool has_seed;       /* sweep.seed; else the top-level seed, else 0 */
+    unsigned long seed;
+    unsigned levels;     /* 0 = not set (grid and morris default to 4) */
+    scn_src levels_src;
+    long resamples;      /* bootstrap resamples; -1 = not set (1000) */
+    double confidence;   /* NaN = not set (0.95) */
+    scn_sweep_param *params;
+    size_t nparams;
+    scn_src params_src;
+    scn_metric *metrics;
+    size_t nmetrics;
+    scn_store *store;
+    size_t nstore;
+} scn_sweep;
 
 struct wd_scenario {
     char *name;         /* `name`, or the file name without extension */
@@ -87,6 +161,7 @@ struct wd_scenario {
 
     /* calibrate = { ... } (merged over layers; see scn_calib) */
     struct scn_calib *calib; /* NULL when no layer has a calibrate group */
+    scn_sweep sweep;
 };
 
 /* ---- calibration spec (calibrate = { params; data; defaults; starts; ... }) ----

@@ -743,7 +743,8 @@ wd_status schedule_build(const wd_model *m, wd_diags *d, schedule *out)
 done:
     for (size_t v = 0; c.wr_eqn && v < nv; v++) {
         wd_xfree(c.wr_eqn[v]);
-        wd_xfree(c.wr_pt[v]);
+        if (c.wr_pt) /* NULL when its allocation failed */
+            wd_xfree(c.wr_pt[v]);
     }
     for (size_t e = 0; e < ne; e++) {
         if (c.rinit)

@@ -139,23 +139,29 @@ wd_status session_compile(const wd_scenario *s, const wd_model *m, const char *c
     return st;
 }
 
+wd_status session_apply_sets(const wd_scenario *s, wd_run *run, wd_diags *diags)
+{
+    wd_status st = WD_OK;
+    for (size_t i = 0; i < s->nsets && st == WD_OK; i++) {
+        const scn_set *e = &s->sets[i];
+        size_t before = wd_diags_count(diags, WD_ERROR);
+        if (e->is_series)
+            st = wd_run_set_series(run, e->var, e->npoints, e->times, e->values, e->interp == SCN_STEP ? 1 : 0,
+                                   diags);
+        else
+            st = wd_run_set(run, e->var, e->value, diags);
+        if (st != WD_OK && wd_diags_count(diags, WD_ERROR) > before)
+            wd_diag_add(diags, WD_NOTE, (wd_loc){e->src.file, e->src.line, 0}, NULL, "in this setting");
+    }
+    return st;
+}
+
 wd_status session_new_run(const wd_scenario *s, const wd_program *p, wd_diags *diags, wd_run **run)
 {
     wd_status st = wd_run_new(p, run);
     if (st != WD_OK)
         return st;
-    for (size_t i = 0; i < s->nsets && st == WD_OK; i++) {
-        const scn_set *e = &s->sets[i];
-        size_t before = wd_diags_count(diags, WD_ERROR);
-        if (e->is_series)
-            st = wd_run_set_series(*run, e->var, e->npoints, e->times, e->values, e->interp == SCN_STEP ? 1 : 0,
-                                   diags);
-        else
-            st = wd_run_set(*run, e->var, e->value, diags);
-        if (st != WD_OK && wd_diags_count(diags, WD_ERROR) > before)
-            wd_diag_add(diags, WD_NOTE, (wd_loc){e->src.file, e->src.line, 0}, NULL, "in this setting");
-    }
-    return st;
+    return session_apply_sets(s, *run, diags);
 }
 
 void session_run_opts(const wd_scenario *s, wd_run_opts *opts)
@@ -208,5 +214,64 @@ wd_status wd_scenario_prepare(const wd_scenario *s, wd_diags *diags, wd_model **
     if (st != WD_OK)
         return st;
     session_run_opts(s, opts);
+    return WD_OK;
+}
+
+/* An extra name (a sweep parameter) must be a variable the run can set:
+ * reported at its source otherwise. Plain constants are overridden per run;
+ * anything else becomes a compile-time input. */
+typedef VEC(const char *) name_vec;
+
+static bool add_extra(const wd_model *m, const char *name, scn_src src, name_vec *inputs,
+                      wd_diags *diags, bool *nomem)
+{
+    int var;
+    size_t flat;
+    wd_loc at = {src.file, src.line, 0};
+    if (!model_find(m, name, &var, &flat)) {
+        wd_buf b = {0};
+        model_suggest(m, name, &b, 3);
+        wd_diag_add(diags, WD_ERROR, at, NULL, "sweep param: unknown variable '%s'%s%s%s", name,
+                    b.n ? " (did you mean " : "", wd_buf_str(&b), b.n ? "?)" : "");
+        wd_buf_free(&b);
+        return false;
+    }
+    var_kind k = m->vars.v[var].kind;
+    if (k == VK_STOCK || k == VK_LOOKUP) {
+        wd_diag_add(diags, WD_ERROR, at, NULL, "sweep param: '%s' is a %s; set the constant it is computed from instead",
+                    name, k == VK_STOCK ? "stock" : "lookup");
+        return false;
+    }
+    if (!session_is_plain_constant(m, var, flat) && !VEC_PUSH(*inputs, name))
+        *nomem = true;
+    return true;
+}
+
+wd_status session_prepare(const wd_scenario *s, const char *const *extra, const scn_src *extra_src, size_t nextra,
+                          wd_diags *diags, wd_model **model, wd_program **program, wd_run **run, wd_run_opts *opts)
+{
+    *model = NULL;
+    *program = NULL;
+    *run = NULL;
+    wd_status st = session_load_model(s, diags, model);
+    if (st != WD_OK)
+        return st;
+    name_vec inputs = {0};
+    bool bad = false, nomem = false;
+    for (size_t i = 0; i < nextra; i++)
+        bad |= !add_extra(*model, extra[i], extra_src[i], &inputs, diags, &nomem);
+    if (nomem || bad) {
+        VEC_FREE(inputs);
+        return nomem ? WD_E_NOMEM : WD_E_ARG;
+    }
+    st = session_compile(s, *model, inputs.v, inputs.n, opts ? opts->engine : WD_ENGINE_AUTO, diags, program);
+    VEC_FREE(inputs);
+    if (st != WD_OK)
+        return st;
+    st = session_new_run(s, *program, diags, run);
+    if (st != WD_OK)
+        return st;
+    if (opts)
+        session_run_opts(s, opts);
     return WD_OK;
 }

@@ -1,7 +1,8 @@
 /* session.h: the pieces of wd_scenario_prepare (session.c), for callers that
  * need more than one run of a scenario's program or extra inputs: the
- * calibration (calib.c) compiles its parameters as inputs when they are
- * computed by equations, and gives each worker thread a run of its own.
+ * calibration (calib.c) and the sweeps (sweep.c) compile their parameters as
+ * inputs when they are computed by equations, and give each worker thread a
+ * run of its own holding the scenario's values.
  */
 #ifndef WD_SESSION_H
 #define WD_SESSION_H
@@ -26,6 +27,16 @@ wd_status session_compile(const wd_scenario *s, const wd_model *m, const char *c
 /* A new run of p holding the scenario's set values. On failure *run may be
  * non-NULL and is the caller's to free. */
 wd_status session_new_run(const wd_scenario *s, const wd_program *p, wd_diags *diags, wd_run **run);
+
+/* Gives run the scenario's set values and series. */
+wd_status session_apply_sets(const wd_scenario *s, wd_run *run, wd_diags *diags);
+
+/* wd_scenario_prepare with extra names (sweep parameters, each reported at
+ * its extra_src when unknown, a stock or a lookup); those that are not plain
+ * constants become compile-time inputs, without a value yet. */
+wd_status session_prepare(const wd_scenario *s, const char *const *extra, const scn_src *extra_src, size_t nextra,
+                          wd_diags *diags, wd_model **model, wd_program **program, wd_run **run,
+                          wd_run_opts *opts);
 
 /* Copies the scenario's time, solver and seed into opts (unset fields keep
  * their values). */

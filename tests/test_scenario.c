@@ -186,7 +186,7 @@ static void test_full_file(void **state)
     assert_int_equal(s->calib->nparams, 1);
     assert_int_equal(s->calib->ndata, 1);
     assert_int_equal(s->calib->starts, 4);
-    assert_contains(s->text, "sweep = { runs = 1000;");
+    assert_contains(s->text, "sweep = { design = \"lhs\"; samples = 1000;");
 
     scn_free(s);
     wd_diags_free(d);
@@ -479,7 +479,7 @@ static void test_unknown_names(void **state)
                                     "frobnicate = 1;\n"
                                     "set = ({ var = \"x\"; vaule = 1; });\n"
                                     "swep = {};\n"
-                                    "sweep = { anything = 1; };\n");
+                                    "sweep = { design = \"lhs\"; };\n");
     load_fail(p, d, WD_E_SEMANTIC);
     assert_diag(d, p, 1, "unknown setting 'solvr' (did you mean 'solver'?)");
     assert_diag(d, p, 2, "unknown setting 'time.stpe' (did you mean 'time.step'?)");
@@ -781,7 +781,7 @@ static void test_integers(void **state)
                         "       { var = \"d\"; value = 1e30; },\n"
                         "       { var = \"e\"; value = -9223372036854775808L; },\n"
                         "       { var = \"f\"; value = 000000000000000000000000001; });\n"
-                        "sweep = { x-99999999999 = 1; };\n");
+                        "compare = { x-99999999999 = 1; };\n");
     wd_scenario *s = load_ok(p, d);
     assert_int_equal(s->seed, 9223372036854775807UL);
     assert_close(s->sets[0].value, -2147483648.0, 0, 0);

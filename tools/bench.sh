@@ -7,3 +7,4 @@ LIBS="$(pkg-config --libs gsl libconfig hdf5-serial freexl libzip libxml-2.0) -l
 mkdir -p "$B/tools"
 ${CC:-gcc} $CFLAGS -o "$B/tools/bench" tools/bench.c "$B/libwandel.a" $LIBS
 "$B/tools/bench" "${BENCH_SECONDS:-1.5}" $BENCH_CASES
+sh tools/bench_sweep.sh "$B"

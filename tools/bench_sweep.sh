@@ -1,0 +1,80 @@
+#!/bin/sh
+# make bench, sweep part (called by tools/bench.sh): throughput of a sweep of
+# the largest model in the tree, models/bench/chain50.mdl (50 stocks, 1600
+# Euler steps, 101 save points, one series stored per run), on 1 and 2
+# worker threads and on 2 MPI ranks, and the parallel efficiency
+#   rate(2 workers) / (2 * rate(1 worker)).
+# The rate is runs per second while the runs go on (from the sweep's summary
+# line: loading the model and writing the final file are not counted). The
+# three set-ups take turns, TRIALS times, and each keeps its best rate, so
+# that other load on the machine disturbs the comparison as little as
+# possible. The CPU time per run (user + system of the whole command, over
+# the runs) shows what the parallel set-ups cost beyond the runs themselves,
+# whatever the load.
+#   sh tools/bench_sweep.sh [BUILD]     (SWEEP_RUNS, TRIALS change the size)
+set -u
+B=${1:-build}
+RUNS=${SWEEP_RUNS:-3000}
+TRIALS=${TRIALS:-7}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+cat >"$T/chain.cfg" <<CFG
+model = "$PWD/models/bench/chain50.mdl";
+sweep = {
+  design  = "lhs";
+  samples = $RUNS;
+  seed    = 1;
+  params  = ( { var = "Residence Time 1"; min = 0.5; max = 2.0; },
+              { var = "Residence Time 10"; min = 0.5; max = 2.0; },
+              { var = "Residence Time 25"; min = 0.5; max = 2.0; },
+              { var = "Inflow"; min = 50.0; max = 150.0; } );
+  metrics = ( { name = "stage50"; var = "Stage 50"; },
+              { name = "stage25_max"; var = "Stage 25"; reduce = "max"; } );
+  store   = ["Stage 50"];
+};
+CFG
+
+MPI=""
+if command -v mpirun >/dev/null 2>&1 && [ -x "$B/wandel-mpi" ]; then
+    MPI="mpirun --allow-run-as-root --oversubscribe -np 2 $B/wandel-mpi"
+fi
+
+# one COMMAND...: prints "rate cpu_ms_per_run"
+one() {
+    rm -f "$T/out.h5"
+    /usr/bin/time -f "cpu %U %S" "$@" >"$T/log" 2>&1
+    rate=$(sed -n 's/.* \([0-9.]*\) runs\/s on .*/\1/p' "$T/log")
+    cpu=$(sed -n 's/^cpu \([0-9.]*\) \([0-9.]*\)$/\1 \2/p' "$T/log")
+    [ -n "$rate" ] || { echo "bench_sweep: no rate from: $*" >&2; sed 's/^/    /' "$T/log" >&2; echo "0 0"; return; }
+    echo "$rate $cpu" | awk -v n="$RUNS" '{ printf "%s %.4f\n", $1, 1000 * ($2 + $3) / n }'
+}
+
+best1=0 best2=0 bestm=0 cpu1=999 cpu2=999 cpum=999
+i=0
+while [ $i -lt "$TRIALS" ]; do
+    set -- $(one "$B/wandel" sweep "$T/chain.cfg" -o "$T/out.h5" -j 1)
+    best1=$(awk -v a="$best1" -v r="$1" 'BEGIN { print (r > a ? r : a) }')
+    cpu1=$(awk -v a="$cpu1" -v r="$2" 'BEGIN { print (r < a ? r : a) }')
+    set -- $(one "$B/wandel" sweep "$T/chain.cfg" -o "$T/out.h5" -j 2)
+    best2=$(awk -v a="$best2" -v r="$1" 'BEGIN { print (r > a ? r : a) }')
+    cpu2=$(awk -v a="$cpu2" -v r="$2" 'BEGIN { print (r < a ? r : a) }')
+    if [ -n "$MPI" ]; then
+        set -- $(one $MPI sweep "$T/chain.cfg" -o "$T/out.h5")
+        bestm=$(awk -v a="$bestm" -v r="$1" 'BEGIN { print (r > a ? r : a) }')
+        cpum=$(awk -v a="$cpum" -v r="$2" 'BEGIN { print (r < a ? r : a) }')
+    fi
+    i=$((i + 1))
+done
+
+echo
+echo "sweep throughput: models/bench/chain50.mdl, lhs, $RUNS runs, best of $TRIALS, $(nproc) CPUs (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+printf "%-18s %12s %12s %14s\n" "workers" "runs/s" "efficiency" "CPU ms/run"
+printf "%-18s %12.1f %12.2f %14.3f\n" "threads -j 1" "$best1" 1 "$cpu1"
+printf "%-18s %12.1f %12.2f %14.3f\n" "threads -j 2" "$best2" "$(awk -v a="$best1" -v b="$best2" 'BEGIN { print b / (2 * a) }')" "$cpu2"
+if [ -n "$MPI" ]; then
+    printf "%-18s %12.1f %12.2f %14.3f\n" "MPI 2 ranks" "$bestm" "$(awk -v a="$best1" -v b="$bestm" 'BEGIN { print b / (2 * a) }')" "$cpum"
+else
+    echo "MPI: mpirun or $B/wandel-mpi missing (make mpi); skipped"
+fi
+echo "efficiency = runs/s / (2 * runs/s of -j 1); MPI: rank 0 coordinates and runs one worker, rank 1 runs one."
+echo "CPU ms/run: user + system time of the whole command per run (MPI: start-up of the ranks included)."
