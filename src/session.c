@@ -1,9 +1,12 @@
 /* session.c: scenarios put to work (the public wd_scenario_* functions):
  * from settings to a compiled program and a run holding the scenario's
- * values. scenario.c reads the files; this file knows the model.
+ * values. scenario.c reads the files; this file knows the model. The
+ * helpers of session.h are shared with comparisons (compare.c), which
+ * compile one program for many runs.
  */
 #include "run_internal.h"
 #include "scenario.h"
+#include "session.h"
 
 #include <math.h>
 #include <string.h>
@@ -77,80 +80,54 @@ static bool is_plain_constant(const wd_model *m, int var, size_t flat)
     return true;
 }
 
-wd_status wd_scenario_prepare(const wd_scenario *s, wd_diags *diags, wd_model **model, wd_program **program,
-                              wd_run **run, wd_run_opts *opts)
+bool session_check_set(const wd_model *m, const scn_set *e, wd_diags *diags, bool *is_input)
 {
-    *model = NULL;
-    *program = NULL;
-    *run = NULL;
-    if (!s->model) {
-        wd_diag_add(diags, WD_ERROR, (wd_loc){s->path, 0, 0}, NULL,
-                    "no model: set `model = \"path/to/model.mdl\";` in the scenario or a layer it extends");
-        return WD_E_ARG;
-    }
-    wd_status st = wd_model_load(s->model, diags, model);
-    if (st != WD_OK)
-        return st;
-    const wd_model *m = *model;
-    VEC(const char *) inputs = {0};
-    bool bad = false;
-    for (size_t i = 0; i < s->nsets; i++) {
-        const scn_set *e = &s->sets[i];
-        int var;
-        size_t flat;
-        if (!model_find(m, e->var, &var, &flat)) {
-            wd_buf b = {0};
-            model_suggest(m, e->var, &b, 3);
-            if (b.n) {
-                wd_buf msg = {0};
-                wd_buf_printf(&msg, " (did you mean %s?)", wd_buf_str(&b));
-                set_error(diags, e, "set: unknown variable '%s'%s", wd_buf_str(&msg));
-                wd_buf_free(&msg);
-            } else {
-                set_error(diags, e, "set: unknown variable '%s'%s", "");
-            }
-            wd_buf_free(&b);
-            bad = true;
-            continue;
+    int var;
+    size_t flat;
+    *is_input = false;
+    if (!model_find(m, e->var, &var, &flat)) {
+        wd_buf b = {0};
+        model_suggest(m, e->var, &b, 3);
+        if (b.n) {
+            wd_buf msg = {0};
+            wd_buf_printf(&msg, " (did you mean %s?)", wd_buf_str(&b));
+            set_error(diags, e, "set: unknown variable '%s'%s", wd_buf_str(&msg));
+            wd_buf_free(&msg);
+        } else {
+            set_error(diags, e, "set: unknown variable '%s'%s", "");
         }
-        var_kind k = m->vars.v[var].kind;
-        if (k == VK_STOCK || k == VK_LOOKUP) {
-            set_error(diags, e, "set: '%s' is a %s; set the constant it is computed from instead",
-                      k == VK_STOCK ? "stock" : "lookup");
-            bad = true;
-            continue;
-        }
-        if (e->is_series || !is_plain_constant(m, var, flat))
-            if (!VEC_PUSH(inputs, e->var)) {
-                VEC_FREE(inputs);
-                return WD_E_NOMEM;
-            }
+        wd_buf_free(&b);
+        return false;
     }
-    if (bad) {
-        VEC_FREE(inputs);
-        return WD_E_ARG;
+    var_kind k = m->vars.v[var].kind;
+    if (k == VK_STOCK || k == VK_LOOKUP) {
+        set_error(diags, e, "set: '%s' is a %s; set the constant it is computed from instead",
+                  k == VK_STOCK ? "stock" : "lookup");
+        return false;
     }
-    wd_compile_opts co = {inputs.v, inputs.n};
-    st = wd_program_compile(m, &co, diags, program);
-    VEC_FREE(inputs);
-    if (st != WD_OK)
-        return st;
-    st = wd_run_new(*program, run);
-    if (st != WD_OK)
-        return st;
-    for (size_t i = 0; i < s->nsets && st == WD_OK; i++) {
-        const scn_set *e = &s->sets[i];
+    *is_input = e->is_series || !is_plain_constant(m, var, flat);
+    return true;
+}
+
+wd_status session_apply_sets(wd_run *run, const scn_set *sets, size_t n, wd_diags *diags)
+{
+    wd_status st = WD_OK;
+    for (size_t i = 0; i < n && st == WD_OK; i++) {
+        const scn_set *e = &sets[i];
         size_t before = wd_diags_count(diags, WD_ERROR);
         if (e->is_series)
-            st = wd_run_set_series(*run, e->var, e->npoints, e->times, e->values, e->interp == SCN_STEP ? 1 : 0,
+            st = wd_run_set_series(run, e->var, e->npoints, e->times, e->values, e->interp == SCN_STEP ? 1 : 0,
                                    diags);
         else
-            st = wd_run_set(*run, e->var, e->value, diags);
+            st = wd_run_set(run, e->var, e->value, diags);
         if (st != WD_OK && wd_diags_count(diags, WD_ERROR) > before)
             wd_diag_add(diags, WD_NOTE, (wd_loc){e->src.file, e->src.line, 0}, NULL, "in this setting");
     }
-    if (st != WD_OK)
-        return st;
+    return st;
+}
+
+void session_run_opts(const wd_scenario *s, wd_run_opts *opts)
+{
     if (isfinite(s->t_start))
         opts->initial_time = s->t_start;
     if (isfinite(s->t_stop))
@@ -169,5 +146,51 @@ wd_status wd_scenario_prepare(const wd_scenario *s, wd_diags *diags, wd_model **
         opts->hmax = s->hmax;
     if (s->has_seed)
         opts->seed = s->seed;
+}
+
+wd_status wd_scenario_prepare(const wd_scenario *s, wd_diags *diags, wd_model **model, wd_program **program,
+                              wd_run **run, wd_run_opts *opts)
+{
+    *model = NULL;
+    *program = NULL;
+    *run = NULL;
+    if (!s->model) {
+        wd_diag_add(diags, WD_ERROR, (wd_loc){s->path, 0, 0}, NULL,
+                    "no model: set `model = \"path/to/model.mdl\";` in the scenario or a layer it extends");
+        return WD_E_ARG;
+    }
+    wd_status st = wd_model_load(s->model, diags, model);
+    if (st != WD_OK)
+        return st;
+    const wd_model *m = *model;
+    VEC(const char *) inputs = {0};
+    bool bad = false;
+    for (size_t i = 0; i < s->nsets; i++) {
+        bool is_input;
+        if (!session_check_set(m, &s->sets[i], diags, &is_input)) {
+            bad = true;
+            continue;
+        }
+        if (is_input && !VEC_PUSH(inputs, s->sets[i].var)) {
+            VEC_FREE(inputs);
+            return WD_E_NOMEM;
+        }
+    }
+    if (bad) {
+        VEC_FREE(inputs);
+        return WD_E_ARG;
+    }
+    wd_compile_opts co = {inputs.v, inputs.n};
+    st = wd_program_compile(m, &co, diags, program);
+    VEC_FREE(inputs);
+    if (st != WD_OK)
+        return st;
+    st = wd_run_new(*program, run);
+    if (st != WD_OK)
+        return st;
+    st = session_apply_sets(*run, s->sets, s->nsets, diags);
+    if (st != WD_OK)
+        return st;
+    session_run_opts(s, opts);
     return WD_OK;
 }
