@@ -32,10 +32,12 @@ DEB_PKGS := gcc make pkg-config libgsl-dev libconfig-dev libhdf5-dev libcmocka-d
             libfreexl-dev libzip-dev libxml2-dev \
             python3 python3-h5py python3-xarray python3-netcdf4 python3-pandas
 
-LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+# The command line is main.c and the commands in their own files (cli_*.c);
+# everything else is the library.
+CLI_SRC  := src/main.c $(wildcard src/cli_*.c)
+LIB_SRC  := $(filter-out $(CLI_SRC),$(wildcard src/*.c))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
-CLI_SRC  := src/main.c
-CLI_OBJ  := $(BUILD)/obj/main.o
+CLI_OBJ  := $(CLI_SRC:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%) $(BUILD)/tests/conformance
 TEST_SUPPORT := tests/testutil.c

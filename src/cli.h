@@ -5,4 +5,6 @@
 #ifndef WD_CLI_H
 #define WD_CLI_H
 
+int cmd_compare(int argc, char **argv); /* cli_compare.c */
+
 #endif

@@ -32,6 +32,7 @@ static const command commands[] = {
     {"run", cmd_run, "run a model (.mdl) or a scenario (.cfg) and write its results"},
     {"check", cmd_check, "read and compile a model or scenario; report every problem"},
     {"info", cmd_info, "list subscript ranges and variables (kind, units, docs, inputs)"},
+    {"compare", cmd_compare, "run regions x policy packages x shocks; indicators, resilience, ranking"},
 };
 
 static void print_usage_main(FILE *out)
