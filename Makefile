@@ -6,6 +6,7 @@
 #   make sanitize   tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make valgrind   tests under valgrind memcheck
 #   make bench      benchmarks against hand-written C
+#   make report     run scenarios/comparison.cfg, write results/report/index.html
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       only the package step
 
@@ -30,7 +31,7 @@ LDLIBS  += $(PKG_LIBS) -lpthread -lm
 # Debian packages needed to build, test and run the output checks.
 DEB_PKGS := gcc make pkg-config libgsl-dev libconfig-dev libhdf5-dev libcmocka-dev \
             libfreexl-dev libzip-dev libxml2-dev \
-            python3 python3-h5py python3-xarray python3-netcdf4 python3-pandas
+            python3 python3-h5py python3-xarray python3-netcdf4 python3-pandas python3-matplotlib
 
 # The command line is main.c and the commands in their own files (cli_*.c);
 # everything else is the library.
@@ -42,7 +43,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%) $(BUILD)/tests/conformance
 TEST_SUPPORT := tests/testutil.c
 
-.PHONY: all deps deps-fuzz run test sanitize valgrind bench fuzz fuzz-smoke install uninstall clean
+.PHONY: all deps deps-fuzz deps-browser run report test sanitize valgrind bench fuzz fuzz-smoke install uninstall clean
 
 all: $(BUILD)/wandel $(BUILD)/libwandel.a
 
@@ -88,6 +89,17 @@ $(BUILD)/tests/conformance: tests/conformance.c $(BUILD)/libwandel.a
 # ---- use -----------------------------------------------------------------------
 run: deps all
 	@./$(BUILD)/wandel run scenarios/default.cfg --summary
+
+# The comparison of regions x policy packages x shocks and its report: HDF5,
+# CSV, PNG figures and an HTML page a reader without wandel can follow.
+report: deps all
+	./$(BUILD)/wandel compare scenarios/comparison.cfg -o results/comparison.h5
+	$(PYTHON) tools/report.py results/comparison.h5 -o results/report
+
+# Chromium, for tests/report.test.sh's check that every figure of the report
+# loads in a real browser (the test skips without it).
+deps-browser:
+	@$(MAKE) --no-print-directory deps DEB_PKGS="chromium"
 
 test: deps all $(TEST_BIN)
 	@WANDEL=$(BUILD)/wandel BUILD=$(BUILD) PYTHON=$(PYTHON) sh tests/run_tests.sh $(TEST_BIN)

@@ -7,3 +7,12 @@ LIBS="$(pkg-config --libs gsl libconfig hdf5-serial freexl libzip libxml-2.0) -l
 mkdir -p "$B/tools"
 ${CC:-gcc} $CFLAGS -o "$B/tools/bench" tools/bench.c "$B/libwandel.a" $LIBS
 "$B/tools/bench" "${BENCH_SECONDS:-1.5}"
+# A comparison: the shipped matrix on one and two threads.
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+for j in 1 2; do
+    s=$(date +%s.%N)
+    "$B/wandel" compare scenarios/comparison.cfg -o "$T/c.h5" -q -j $j
+    e=$(date +%s.%N)
+    echo "compare scenarios/comparison.cfg -j $j: $(awk "BEGIN { printf \"%.2f\", $e - $s }") s ($("$B/wandel" compare scenarios/comparison.cfg --plan | grep -o '[0-9]* cells, [0-9]* distinct runs, [0-9]* programs'))"
+done
