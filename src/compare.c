@@ -528,8 +528,14 @@ static wd_status plan_outputs(wd_comparison *c, wd_diags *d)
                                  : dd->raw;
             if (!od || !el || !dn)
                 return WD_E_NOMEM;
+            /* Nor can a range named like a dimension of the file: it becomes
+             * "<range>_model". */
+            static const char *const outer_names[] = {"region", "package", "shock", "indicator", "time", NULL};
+            for (int q = 0; dn[0] && outer_names[q]; q++)
+                if (!strcmp(dn, outer_names[q]) && !(dn = wd_arena_strdup(c->arena, "")))
+                    return WD_E_NOMEM;
             if (!dn[0]) {
-                char *t = fmt_str("%s_all", dd->raw);
+                char *t = fmt_str(is_region_dim(m, v->dims[k], c->region_dim) ? "%s_all" : "%s_model", dd->raw);
                 dn = t ? wd_arena_strdup(c->arena, t) : NULL;
                 wd_xfree(t);
                 if (!dn)
@@ -951,10 +957,63 @@ static void extract(wd_comparison *c, const cmp_run *rn, const wd_run *run)
     }
 }
 
-/* Runs one run; its results go to its cells. The first run (first = true)
- * also fixes the save times. */
-static void do_run(wd_comparison *c, cmp_run *rn, bool first)
+/* The save times and the result blocks, from the first run that gives them
+ * (every run must save at the same times). */
+static wd_status set_times(wd_comparison *c, const wd_run *run)
 {
+    c->nsaved = run->nsaved;
+    c->times = wd_xmalloc(run->nsaved * sizeof *c->times);
+    size_t ncells = c->ncells;
+    c->rows = wd_xmalloc((ncells * c->nsaved * c->ncols_all + 1) * sizeof *c->rows);
+    c->ser = wd_xmalloc((ncells * c->series.n * c->nsaved + 1) * sizeof *c->ser);
+    c->method = wd_xstrdup(wd_method_name(run->method));
+    if (!c->times || !c->rows || !c->ser || !c->method) {
+        wd_xfree(c->times);
+        c->times = NULL;
+        return WD_E_NOMEM;
+    }
+    memcpy(c->times, run->times, run->nsaved * sizeof *c->times);
+    for (size_t i = 0; i < ncells * c->nsaved * c->ncols_all; i++)
+        c->rows[i] = NAN;
+    for (size_t i = 0; i < ncells * c->series.n * c->nsaved; i++)
+        c->ser[i] = NAN;
+    c->rtol = run->method >= WD_RKF45 ? run->rtol : NAN;
+    c->atol = run->method >= WD_RKF45 ? run->atol : NAN;
+    c->dt = run->dt;
+    c->saveper = run->saveper;
+    c->seed = run->seed;
+    return WD_OK;
+}
+
+/* Checks a finished run's save times against the comparison's and copies
+ * its results to its cells; frees the run. */
+static void finish_run(wd_comparison *c, cmp_run *rn, wd_run *run)
+{
+    if (run && c->times && run->nsaved > 0) {
+        bool same = run->nsaved <= c->nsaved;
+        for (size_t k = 0; same && k < run->nsaved; k++)
+            same = fabs(run->times[k] - c->times[k]) <= 1e-9 * fmax(1.0, fabs(c->times[k]));
+        if (!same && rn->st == WD_OK) {
+            wd_diag_add(rn->d, WD_ERROR, (wd_loc){0}, NULL,
+                        "a run saved at other times than the others (%zu save points from %g, against "
+                        "%zu from %g); every run of a comparison must share the time settings",
+                        run->nsaved, run->times[0], c->nsaved, c->times[0]);
+            rn->st = WD_E_ARG;
+        } else if (same) {
+            extract(c, rn, run);
+        }
+    }
+    rn->complete = rn->st == WD_OK && run && wd_run_complete(run) && run->nsaved == c->nsaved;
+    wd_run_free(run);
+}
+
+/* Executes one run. With probe set and no save times known yet, a complete
+ * run fixes them and an incomplete one is handed back in *held (to be
+ * finished once the times are known) instead of being finished. */
+static void do_run(wd_comparison *c, cmp_run *rn, bool probe, wd_run **held)
+{
+    if (held)
+        *held = NULL;
     if (!(rn->d = wd_diags_new())) {
         rn->st = WD_E_NOMEM;
         return;
@@ -970,45 +1029,17 @@ static void do_run(wd_comparison *c, cmp_run *rn, bool first)
         rn->st = session_apply_sets(run, rn->sets, rn->nsets, rn->d);
     if (rn->st == WD_OK)
         rn->st = wd_run_exec(run, &c->opts, rn->d);
-    if (run && first && run->nsaved > 0) {
-        c->nsaved = run->nsaved;
-        c->times = wd_xmalloc(run->nsaved * sizeof *c->times);
-        size_t ncells = c->ncells;
-        c->rows = wd_xmalloc((ncells * c->nsaved * c->ncols_all + 1) * sizeof *c->rows);
-        c->ser = wd_xmalloc((ncells * c->series.n * c->nsaved + 1) * sizeof *c->ser);
-        if (!c->times || !c->rows || !c->ser) {
-            rn->st = WD_E_NOMEM;
+    if (probe && !c->times && run) {
+        if (rn->st == WD_OK && wd_run_complete(run) && run->nsaved > 0) {
+            wd_status st = set_times(c, run);
+            if (st != WD_OK)
+                rn->st = st;
         } else {
-            memcpy(c->times, run->times, run->nsaved * sizeof *c->times);
-            for (size_t i = 0; i < ncells * c->nsaved * c->ncols_all; i++)
-                c->rows[i] = NAN;
-            for (size_t i = 0; i < ncells * c->series.n * c->nsaved; i++)
-                c->ser[i] = NAN;
-            c->method = wd_xstrdup(wd_method_name(run->method));
-            c->rtol = run->method >= WD_RKF45 ? run->rtol : NAN;
-            c->atol = run->method >= WD_RKF45 ? run->atol : NAN;
-            c->dt = run->dt;
-            c->saveper = run->saveper;
-            c->seed = run->seed;
+            *held = run;
+            return;
         }
     }
-    if (run && c->times && run->nsaved > 0) {
-        /* Every run must save at the same times. */
-        bool same = run->nsaved <= c->nsaved;
-        for (size_t k = 0; same && k < run->nsaved; k++)
-            same = fabs(run->times[k] - c->times[k]) <= 1e-9 * fmax(1.0, fabs(c->times[k]));
-        if (!same && rn->st == WD_OK) {
-            wd_diag_add(rn->d, WD_ERROR, (wd_loc){0}, NULL,
-                        "a run saved at other times than the first run (%zu save points from %g, against "
-                        "%zu from %g); every run of a comparison must share the time settings",
-                        run->nsaved, run->times[0], c->nsaved, c->times[0]);
-            rn->st = WD_E_ARG;
-        } else if (same) {
-            extract(c, rn, run);
-        }
-    }
-    rn->complete = rn->st == WD_OK && run && wd_run_complete(run) && run->nsaved == c->nsaved;
-    wd_run_free(run);
+    finish_run(c, rn, run);
 }
 
 typedef struct pool {
@@ -1031,7 +1062,7 @@ static void *worker(void *arg)
         if (pl->phase == 0)
             compile_prog(pl->c, &pl->c->progs.v[i]);
         else
-            do_run(pl->c, &pl->c->runs.v[i], false);
+            do_run(pl->c, &pl->c->runs.v[i], false, NULL);
     }
 }
 
@@ -1099,11 +1130,42 @@ wd_status wd_comparison_run(wd_comparison *c, int threads, wd_diags *diags)
     c->t_compile = now_seconds() - t_start;
     if (c->runs.n == 0)
         return WD_E_ARG;
-    do_run(c, &c->runs.v[0], true);
-    if (!c->times) {
-        wd_diags_append(diags, c->runs.v[0].d);
-        return c->runs.v[0].st != WD_OK ? c->runs.v[0].st : WD_E_NOMEM;
+    /* Runs in turn until one completes and fixes the save times; failed runs
+     * before it are finished afterwards (when none completes, the longest
+     * failed run gives the times). */
+    size_t next = 0;
+    VEC(wd_run *) held = {0};
+    VEC(size_t) held_idx = {0};
+    while (!c->times && next < c->runs.n) {
+        wd_run *h = NULL;
+        do_run(c, &c->runs.v[next], true, &h);
+        if (h && (!VEC_PUSH(held, h) || !VEC_PUSH(held_idx, next))) {
+            wd_run_free(h);
+            c->runs.v[next].st = WD_E_NOMEM;
+        }
+        next++;
     }
+    if (!c->times) {
+        size_t longest = SIZE_MAX;
+        for (size_t i = 0; i < held.n; i++)
+            if (held.v[i]->nsaved > 0 && (longest == SIZE_MAX || held.v[i]->nsaved > held.v[longest]->nsaved))
+                longest = i;
+        if (longest != SIZE_MAX && set_times(c, held.v[longest]) != WD_OK)
+            longest = SIZE_MAX;
+        if (longest == SIZE_MAX) {
+            for (size_t i = 0; i < held.n; i++)
+                wd_run_free(held.v[i]);
+            VEC_FREE(held);
+            VEC_FREE(held_idx);
+            for (size_t i = 0; i < c->runs.n; i++)
+                wd_diags_append(diags, c->runs.v[i].d);
+            return c->runs.n && c->runs.v[0].st != WD_OK ? c->runs.v[0].st : WD_E_NOMEM;
+        }
+    }
+    for (size_t i = 0; i < held.n; i++)
+        finish_run(c, &c->runs.v[held_idx.v[i]], held.v[i]);
+    VEC_FREE(held);
+    VEC_FREE(held_idx);
     for (size_t i = 0; i < c->ind.n; i++) {
         const cmp_ind *ind = &c->ind.v[i];
         double tol = 1e-9 * fmax(1.0, fabs(ind->year));
@@ -1112,7 +1174,7 @@ wd_status wd_comparison_run(wd_comparison *c, int threads, wd_diags *diags)
                         "indicator '%s' reads the year %g, outside the runs (%g to %g): it will be NaN", ind->name,
                         ind->year, c->times[0], c->times[c->nsaved - 1]);
     }
-    run_pool(c, 1, 1, c->runs.n, threads);
+    run_pool(c, 1, next, c->runs.n, threads);
     size_t failed = 0;
     for (size_t i = 0; i < c->runs.n; i++) {
         cmp_run *rn = &c->runs.v[i];

@@ -474,6 +474,53 @@ static void test_bad_files(void **state)
     assert_contains(m, "no compare group");
 }
 
+/* A run that fails (a numerical fault in 2035) keeps what it saved before
+ * the fault; its later values and the indicators that need them are NaN;
+ * the other cells are complete; the status says a run failed. The failing
+ * runs are the first planned (package b comes first), so the save times
+ * must come from a later run that completed. */
+static void test_failed_run(void **state)
+{
+    (void)state;
+    char model[512], buf[2048], path[512];
+    char *cwd = getcwd(NULL, 0);
+    snprintf(model, sizeof model, "%s/tests/models/compare_standin.mdl", cwd);
+    free(cwd);
+    /* no labour force from 2035: 0/0 unemployment, migration not a number */
+    put("break.cfg", "set = ( { var = \"participation[$region]\"; points = ([2025.0, 0.375], [2035.0, 0.375], "
+                     "[2035.25, 0.0]); interp = \"step\"; } );\n");
+    snprintf(buf, sizeof buf,
+             "model = \"%s\";\ntime = { stop = 2040.0; };\ncompare = {\n regions = [\"Ruhr\", \"Saar\"];\n"
+             " packages = ( { name = \"b\"; layers = [\"break.cfg\"]; }, { name = \"a\"; layers = []; } );\n"
+             " indicators = ( { name = \"jobs_2030\"; var = \"jobs\"; year = 2030.0; } );\n};\n",
+             model);
+    put("top.cfg", buf);
+    snprintf(path, sizeof path, "%s/top.cfg", dir);
+    wd_diags *d = wd_diags_new();
+    wd_comparison *c = NULL;
+    if (wd_comparison_load(path, d, &c) != WD_OK)
+        fail_msg("%s", wd_diags_text(d));
+    wd_status st = wd_comparison_run(c, 2, d);
+    assert_int_equal(st, WD_E_NUMERIC);
+    assert_contains(wd_diags_text(d), "the run of region 'Ruhr', package 'b', shock 'none'");
+    size_t a = idx(c, WD_CMP_PACKAGE, "a"), b = idx(c, WD_CMP_PACKAGE, "b");
+    size_t jobs = idx(c, WD_CMP_INDICATOR, "jobs_change_2040_pct"), j30 = idx(c, WD_CMP_INDICATOR, "jobs_2030");
+    for (size_t r = 0; r < 2; r++) {
+        assert_true(isnan(wd_comparison_value(c, r, b, 0, jobs)));
+        assert_false(isnan(wd_comparison_value(c, r, a, 0, jobs)));
+        /* before the fault the failed run's values are kept, and equal the
+         * other package's (the packages differ only from 2035) */
+        assert_close(wd_comparison_value(c, r, b, 0, j30), wd_comparison_value(c, r, a, 0, j30), 0, 0);
+        assert_close(wd_comparison_rank(c, r, b, 0, jobs), 2, 0, 0); /* NaN ranks last */
+    }
+    snprintf(path, sizeof path, "%s/out.h5", dir);
+    assert_int_equal(wd_comparison_write_hdf5(c, path, d), WD_OK);
+    snprintf(path, sizeof path, "%s/out.csv", dir);
+    assert_int_equal(wd_comparison_write_csv(c, path, d), WD_OK);
+    wd_comparison_free(c);
+    wd_diags_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -489,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_small_zero_shock),
         cmocka_unit_test(test_small_matrix_complete),
         cmocka_unit_test_setup_teardown(test_bad_files, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_failed_run, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests_name("compare", tests, NULL, NULL);
 }
