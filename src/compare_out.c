@@ -289,6 +289,11 @@ void wd_comparison_print_summary(const wd_comparison *c, FILE *out)
 {
     if (!c->ran)
         return;
+    if (c->ind.n == 0) {
+        fprintf(out, "%s: %zu cells, %zu runs; no indicators (compare.variables names none the model has)\n",
+                wd_comparison_name(c), c->ncells, c->runs.n);
+        return;
+    }
     size_t crit = c->score_ind != SIZE_MAX ? c->score_ind : 0;
     char y[32];
     snprintf(y, sizeof y, "%.10g", c->report_year);

@@ -521,6 +521,58 @@ static void test_failed_run(void **state)
     wd_diags_free(d);
 }
 
+/* Runs a comparison file of dir, writes its files and summary; returns it. */
+static wd_comparison *run_dir_file(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    wd_diags *d = wd_diags_new();
+    wd_comparison *c = NULL;
+    if (wd_comparison_load(path, d, &c) != WD_OK || wd_comparison_run(c, 2, d) != WD_OK)
+        fail_msg("%s", wd_diags_text(d));
+    snprintf(path, sizeof path, "%s/out.h5", dir);
+    assert_int_equal(wd_comparison_write_hdf5(c, path, d), WD_OK);
+    snprintf(path, sizeof path, "%s/out.csv", dir);
+    assert_int_equal(wd_comparison_write_csv(c, path, d), WD_OK);
+    FILE *f = tmpfile();
+    wd_comparison_print_summary(c, f);
+    wd_comparison_print_plan(c, f);
+    fclose(f);
+    wd_diags_free(d);
+    return c;
+}
+
+/* Edge cases: no shocks (only the counterfactuals), no indicators at all. */
+static void test_edge_cases(void **state)
+{
+    (void)state;
+    char model[512], buf[2048];
+    char *cwd = getcwd(NULL, 0);
+    snprintf(model, sizeof model, "%s/tests/models/compare_standin.mdl", cwd);
+    free(cwd);
+    snprintf(buf, sizeof buf,
+             "model = \"%s\";\ntime = { stop = 2030.0; };\ncompare = {\n regions = [\"Saar\"];\n"
+             " packages = ( { name = \"a\"; layers = []; } );\n years = { report = 2030.0; cumulative_until = 2030.0; };\n};\n",
+             model);
+    put("noshock.cfg", buf);
+    wd_comparison *c = run_dir_file("noshock.cfg");
+    assert_int_equal(wd_comparison_count(c, WD_CMP_SHOCK), 1);
+    assert_close(wd_comparison_value(c, 0, 0, 0, idx(c, WD_CMP_INDICATOR, "resistance")), 0, 0, 0);
+    assert_close(wd_comparison_max_regret_rank(c, 0, 0, idx(c, WD_CMP_INDICATOR, "score")), 1, 0, 0);
+    wd_comparison_free(c);
+    snprintf(buf, sizeof buf,
+             "model = \"%s\";\ntime = { stop = 2030.0; };\ncompare = {\n regions = [\"Saar\"];\n"
+             " packages = ( { name = \"a\"; layers = []; } );\n"
+             " variables = { employment = \"\"; jobs = \"\"; unemployment_rate = \"\"; co2 = \"\"; gva = \"\";"
+             " fiscal_balance = \"\"; diversification = \"\"; };\n output = { vars = []; };\n};\n",
+             model);
+    put("noind.cfg", buf);
+    c = run_dir_file("noind.cfg");
+    assert_int_equal(wd_comparison_count(c, WD_CMP_INDICATOR), 0);
+    assert_true(isnan(wd_comparison_value(c, 0, 0, 0, 0)));
+    wd_comparison_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -537,6 +589,7 @@ int main(void)
         cmocka_unit_test(test_small_matrix_complete),
         cmocka_unit_test_setup_teardown(test_bad_files, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_failed_run, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_edge_cases, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests_name("compare", tests, NULL, NULL);
 }

@@ -515,19 +515,23 @@ def report_comparison(ds, outdir, title, csv):
                                 "recovery years (worst)", "job-years lost (worst)"], rows))
     # ranking
     body.append('<h2 id="ranking">Ranking</h2>')
-    body.append(figure(fig_ranking(c, outdir), "Packages by their largest regret across the shocks"))
-    body.append(figure(fig_regret_heatmap(c, outdir), "Maximum regret per region and package"))
-    rows = []
-    for r in c.regions:
-        _, ranked = c.best(r)
-        rows.append([esc(r)] + ["%s (%s)" % (esc(p), fmt(c.max_regret(r, p, c.crit))) for p in ranked])
-    body.append(html_table(["region"] + ["%d." % (k + 1) for k in range(len(c.packages))], rows))
+    if c.crit:
+        body.append(figure(fig_ranking(c, outdir), "Packages by their largest regret across the shocks"))
+        body.append(figure(fig_regret_heatmap(c, outdir), "Maximum regret per region and package"))
+        rows = []
+        for r in c.regions:
+            _, ranked = c.best(r)
+            rows.append([esc(r)] + ["%s (%s)" % (esc(p), fmt(c.max_regret(r, p, c.crit))) for p in ranked])
+        body.append(html_table(["region"] + ["%d." % (k + 1) for k in range(len(c.packages))], rows))
+    else:
+        body.append("<p>The file has no indicators to rank by.</p>")
     # per region
     for r in c.regions:
         body.append('<h2 id="r-%s">%s</h2>' % (slug(r), esc(r)))
-        body.append(region_text(c, r))
-        body.append(figure(fig_heatmap(c, r, outdir),
-                           "%s: indicators per package, without shock and (resilience) at the worst shock" % r))
+        if c.crit:
+            body.append(region_text(c, r))
+            body.append(figure(fig_heatmap(c, r, outdir),
+                               "%s: indicators per package, without shock and (resilience) at the worst shock" % r))
         f = fig_sectors(c, r, outdir)
         if f:
             body.append(figure(f, "%s: employment per package (no shock)" % r))
