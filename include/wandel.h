@@ -254,7 +254,8 @@ typedef enum wd_cmp_axis {
 wd_status wd_comparison_load(const char *path, wd_diags *diags, wd_comparison **out);
 void wd_comparison_free(wd_comparison *c);
 /* Compiles and runs everything on `threads` threads (0 = one per
- * processor) and computes the indicators. WD_E_NUMERIC / WD_E_SOLVER when
+ * processor) and computes the indicators; once per comparison (WD_E_ARG
+ * after that). WD_E_NUMERIC / WD_E_SOLVER when
  * some run failed: its cells hold what it saved (NaN after) and their
  * indicators are NaN; the reasons are in diags. */
 wd_status wd_comparison_run(wd_comparison *c, int threads, wd_diags *diags);
