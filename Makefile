@@ -7,6 +7,7 @@
 #   make valgrind   tests under valgrind memcheck
 #   make bench      benchmarks against hand-written C, sweep throughput
 #   make mpi        build/wandel-mpi (sweeps on MPI ranks, Open MPI)
+#   make report     run scenarios/comparison.cfg, write results/report/index.html
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       only the package step
 
@@ -40,15 +41,17 @@ HAVE_MPICC := $(shell command -v $(MPICC) 2>/dev/null)
 MPI_SRC := $(wildcard src/mpi/*.c)
 MPI_OBJ := $(MPI_SRC:src/mpi/%.c=$(BUILD)/mpi/%.o) $(BUILD)/mpi/main.o
 
-LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
+# The command line is main.c and the commands in their own files (cli_*.c);
+# everything else is the library.
+CLI_SRC  := src/main.c $(wildcard src/cli_*.c)
+LIB_SRC  := $(filter-out $(CLI_SRC),$(wildcard src/*.c))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
-CLI_SRC  := src/main.c
-CLI_OBJ  := $(BUILD)/obj/main.o
+CLI_OBJ  := $(CLI_SRC:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%) $(BUILD)/tests/conformance
 TEST_SUPPORT := tests/testutil.c
 
-.PHONY: all deps deps-fuzz run test sanitize valgrind bench mpi fuzz fuzz-smoke install uninstall clean
+.PHONY: all deps deps-fuzz deps-browser run report test sanitize valgrind bench mpi fuzz fuzz-smoke install uninstall clean
 
 all: $(BUILD)/wandel $(BUILD)/libwandel.a
 
@@ -107,14 +110,26 @@ $(BUILD)/mpi/%.o: src/mpi/%.c
 	@mkdir -p $(dir $@)
 	$(MPICC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/wandel-mpi: $(MPI_OBJ) $(BUILD)/libwandel.a
-	$(MPICC) $(LDFLAGS) -o $@ $(MPI_OBJ) $(BUILD)/libwandel.a $(LDLIBS)
+CMD_OBJ := $(filter-out $(BUILD)/obj/main.o,$(CLI_OBJ))
+$(BUILD)/wandel-mpi: $(MPI_OBJ) $(CMD_OBJ) $(BUILD)/libwandel.a
+	$(MPICC) $(LDFLAGS) -o $@ $(MPI_OBJ) $(CMD_OBJ) $(BUILD)/libwandel.a $(LDLIBS)
 
 mpi: deps all $(BUILD)/wandel-mpi
 
 # ---- use -----------------------------------------------------------------------
 run: deps all
 	@./$(BUILD)/wandel run scenarios/default.cfg --summary
+
+# The comparison of regions x policy packages x shocks and its report: HDF5,
+# CSV, PNG figures and an HTML page a reader without wandel can follow.
+report: deps all
+	./$(BUILD)/wandel compare scenarios/comparison.cfg -o results/comparison.h5
+	$(PYTHON) tools/report.py results/comparison.h5 -o results/report
+
+# Chromium, for tests/report.test.sh's check that every figure of the report
+# loads in a real browser (the test skips without it).
+deps-browser:
+	@$(MAKE) --no-print-directory deps DEB_PKGS="chromium"
 
 test: deps all $(TEST_BIN) $(if $(HAVE_MPICC),$(BUILD)/wandel-mpi)
 	@WANDEL=$(BUILD)/wandel BUILD=$(BUILD) PYTHON=$(PYTHON) sh tests/run_tests.sh $(TEST_BIN)

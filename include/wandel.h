@@ -385,6 +385,109 @@ wd_status wd_sweep_merge(const char *out_path, const char *const *shards, size_t
  * metric param S1 S1_conf ST ST_conf (saltelli) or metric param mu mu_star
  * mu_star_conf sigma (morris). */
 wd_status wd_sensitivity_print(const char *path, FILE *out, wd_diags *diags);
+/* ---- comparisons ---------------------------------------------------------------------
+ * A comparison runs a matrix of regions x policy packages x shocks: for each
+ * focal region, package and shock one run with the package's and the
+ * shock's scenario layers applied (their `$region` placeholders naming the
+ * focal region), plus the unshocked counterfactual of each region and
+ * package (shock "none"). Identical runs are run once; one program is
+ * compiled per distinct set of inputs and shared by the worker threads.
+ * From each cell come indicators (jobs, unemployment, CO2, value added,
+ * fiscal balance, diversification, resilience against the counterfactual,
+ * a weighted score), ranks of the packages by each indicator within a region
+ * and shock, and minimax regret across the shocks (Savage 1951). The file
+ * format and every formula: docs/comparison.md. */
+typedef struct wd_comparison wd_comparison;
+
+typedef enum wd_cmp_axis {
+    WD_CMP_REGION = 0,
+    WD_CMP_PACKAGE,
+    WD_CMP_SHOCK,    /* index 0 is "none", the unshocked counterfactual */
+    WD_CMP_INDICATOR
+} wd_cmp_axis;
+
+/* Reads a comparison file and its layers and the model, checks every
+ * setting of every cell against the model and plans the runs. Errors name
+ * file and line. */
+wd_status wd_comparison_load(const char *path, wd_diags *diags, wd_comparison **out);
+void wd_comparison_free(wd_comparison *c);
+/* Compiles and runs everything on `threads` threads (0 = one per
+ * processor) and computes the indicators; once per comparison (WD_E_ARG
+ * after that). WD_E_NUMERIC / WD_E_SOLVER when
+ * some run failed: its cells hold what it saved (NaN after) and their
+ * indicators are NaN; the reasons are in diags. */
+wd_status wd_comparison_run(wd_comparison *c, int threads, wd_diags *diags);
+
+const char *wd_comparison_name(const wd_comparison *c);
+/* compare.output.file of the file (resolved), or NULL. */
+const char *wd_comparison_output(const wd_comparison *c);
+size_t wd_comparison_count(const wd_comparison *c, wd_cmp_axis axis);
+/* Name of element i of an axis (a region as the model spells it, a package
+ * or shock name, an indicator name); NULL when out of range. */
+const char *wd_comparison_label(const wd_comparison *c, wd_cmp_axis axis, size_t i);
+/* Index of a name on an axis, or (size_t)-1. */
+size_t wd_comparison_find(const wd_comparison *c, wd_cmp_axis axis, const char *name);
+/* Distinct runs and programs of the plan. */
+size_t wd_comparison_nruns(const wd_comparison *c);
+size_t wd_comparison_nprograms(const wd_comparison *c);
+/* After wd_comparison_run: an indicator of a cell, its rank among the
+ * packages (1 = best) within the region and shock, and its regret; NaN for
+ * indices out of range. */
+double wd_comparison_value(const wd_comparison *c, size_t region, size_t package, size_t shock,
+                           size_t indicator);
+double wd_comparison_rank(const wd_comparison *c, size_t region, size_t package, size_t shock,
+                          size_t indicator);
+double wd_comparison_regret(const wd_comparison *c, size_t region, size_t package, size_t shock,
+                            size_t indicator);
+/* The largest regret of a package across the shocks (the unshocked state
+ * included), and the package's rank by it (1 = smallest). */
+double wd_comparison_max_regret(const wd_comparison *c, size_t region, size_t package, size_t indicator);
+double wd_comparison_max_regret_rank(const wd_comparison *c, size_t region, size_t package,
+                                     size_t indicator);
+/* +1 when higher values of the indicator are better, -1 when lower are. */
+int wd_comparison_better(const wd_comparison *c, size_t indicator);
+
+/* One HDF5 file: every series with region, package and shock dimensions
+ * before time (and the model's other ranges after it), and the indicators,
+ * ranks and regrets; written whole or not at all (as wd_write_hdf5). */
+wd_status wd_comparison_write_hdf5(const wd_comparison *c, const char *path, wd_diags *diags);
+/* The tidy CSV: region,package,shock,indicator,value (see docs/comparison.md
+ * for the rows); written whole or not at all. */
+wd_status wd_comparison_write_csv(const wd_comparison *c, const char *path, wd_diags *diags);
+/* A readable table: per region the best package by minimax regret of the
+ * score and its key indicators. */
+void wd_comparison_print_summary(const wd_comparison *c, FILE *out);
+/* The plan: cells, distinct runs and programs, and what each package and
+ * shock sets. */
+void wd_comparison_print_plan(const wd_comparison *c, FILE *out);
+
+/* Resilience of a shocked run against its counterfactual, from employment
+ * series at n save times t (strictly increasing):
+ *   resistance   ((E_s(t*) - E_s(t0)) - (E_c(t*) - E_c(t0))) / max(|E_c(t*) - E_c(t0)|,
+ *                floor * |E_c(t0)|), after Martin, Sunley, Gardiner and Tyler (2016),
+ *                with the counterfactual as the expected path; t0 the onset, t* the save
+ *                point of the largest deviation after it. 0 when the shock changes
+ *                nothing; negative: the shocked run lost more than the reference.
+ *   recovery     years from the onset until the shocked run stays within band
+ *                (a share, 0.01 = 1%) of the counterfactual; +inf and recovered = 0
+ *                when it is outside the band at the end.
+ *   job_years_lost  integral of E_c - E_s over the run (trapezoidal rule); also in
+ *                percent of E_c(t0) (percent-years: 100 = a whole year's employment).
+ * onset: the time the shock starts, or NaN to take the last save point before
+ * the runs differ. Returns WD_E_ARG for bad arguments; NaN measures when a
+ * series holds NaN. docs/comparison.md gives the reasons. */
+typedef struct wd_resilience {
+    double resistance;
+    double recovery_years;
+    int recovered;
+    double job_years_lost;
+    double loss_pct_years; /* job_years_lost in percent of the employment at the onset */
+    double max_loss_pct; /* largest shortfall after the onset, percent of the counterfactual */
+    double onset, trough; /* the times used (NaN when the shock changed nothing) */
+} wd_resilience;
+wd_status wd_resilience_measure(size_t n, const double *t, const double *shocked,
+                                const double *counterfactual, double onset, double band,
+                                double floor, wd_resilience *out);
 
 #ifdef __cplusplus
 }

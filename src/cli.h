@@ -33,5 +33,6 @@ typedef struct cli_cluster {
     void (*finish)(void *ctx);
 } cli_cluster;
 int cli_sweep_cluster(int argc, char **argv, const cli_cluster *cl);
+int cmd_compare(int argc, char **argv); /* cli_compare.c */
 
 #endif

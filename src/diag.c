@@ -96,6 +96,17 @@ void wd_diag_add(wd_diags *d, wd_severity sev, wd_loc loc, const char *srcline,
     va_end(ap);
 }
 
+void wd_diags_append(wd_diags *dst, const wd_diags *src)
+{
+    if (!dst || !src)
+        return;
+    for (size_t i = 0; i < src->msgs.n; i++) {
+        const diag_msg *m = &src->msgs.v[i];
+        wd_diag_add(dst, m->sev, (wd_loc){m->file[0] ? m->file : NULL, m->line, m->col}, m->srcline,
+                    "%s", m->text);
+    }
+}
+
 static const char *sev_name(wd_severity s)
 {
     return s == WD_ERROR ? "error" : s == WD_WARNING ? "warning" : "note";

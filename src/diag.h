@@ -22,6 +22,10 @@ void wd_diag_add(wd_diags *d, wd_severity sev, wd_loc loc, const char *srcline,
 void wd_diag_vadd(wd_diags *d, wd_severity sev, wd_loc loc, const char *srcline,
                   const char *fmt, va_list ap);
 
+/* Adds copies of every message of src to dst, in order (used to gather the
+ * diagnostics of work done on other threads, each with its own wd_diags). */
+void wd_diags_append(wd_diags *dst, const wd_diags *src);
+
 /* Returns the start of line `line` (1-based) in text, or NULL. */
 const char *wd_source_line(const char *text, int line);
 

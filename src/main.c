@@ -36,6 +36,7 @@ static const command commands[] = {
     {"sweep", cli_sweep, "run a scenario's parameter sweep (threads, --resume, --shard I/N)"},
     {"merge", cli_merge, "combine the shard files of a sweep into one file"},
     {"sensitivity", cli_sensitivity, "print the sensitivity indices of a sweep file"},
+    {"compare", cmd_compare, "run regions x policy packages x shocks; indicators, resilience, ranking"},
 };
 
 static void print_usage_main(FILE *out)

@@ -51,6 +51,18 @@ typedef struct out_view {
     unsigned long seed;
     bool complete;             /* false: the run stopped early; reason says why */
     const char *reason;
+    /* Outer dimensions (comparisons; 0 for one run, at most 8): block b of
+     * nsaved x ncols values starts at rows + b * nsaved * ncols. */
+    size_t nouter;
+    const out_dim *const *outer;
+    /* Per variable, which outer dimensions it spans: bit k for outer[k]. Its
+     * dataset has those axes first, in order; a dimension it does not span is
+     * read at element 0. NULL: every variable spans every outer dimension. */
+    const unsigned *outer_masks;
+    /* Further root attributes, name -> string value. */
+    size_t nattrs;
+    const char *const *attr_names;
+    const char *const *attr_values;
 } out_view;
 
 /* Writes v to path atomically: a temporary file in the same directory is

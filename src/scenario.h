@@ -17,8 +17,8 @@
  * set (later wins), data replaced as a whole list by a later layer that has
  * one, starts/seed/iterations/fd_step field by field (see scn_calib). sweep:
  * field by field (its params, metrics and store lists each as a whole). The
- * top-level group compare is accepted and ignored (reserved for a later
- * feature).
+ * top-level group compare is accepted and ignored by scn_load;
+ * scn_compare_load reads it (see the end of this header).
  */
 #ifndef WD_SCENARIO_H
 #define WD_SCENARIO_H
@@ -252,5 +252,118 @@ void scn_free(wd_scenario *s); /* NULL is fine */
 wd_status scn_add_set(wd_scenario *s, const char *assignment, wd_diags *diags);
 /* Appends a data file (taking path over; freed on failure). */
 bool scn_push_data(wd_scenario *s, char *path);
+
+/* ---- comparisons ---------------------------------------------------------------
+ * A comparison file is a scenario file (the base scenario: model, time,
+ * solver, settings every run shares) with a top-level `compare` group naming
+ * the regions to report, the policy packages and the shocks; docs/comparison.md
+ * describes the format. Packages and shocks are lists of layer files, each an
+ * ordinary scenario file (its own extends applied) that may only set
+ * variables. In a layer's set entries the placeholder $region (or ${region})
+ * in `var` stands for the focal region of a cell; $$ is a literal $. */
+
+/* The quantities the standard indicators are computed from. */
+enum {
+    SCN_Q_EMPLOYMENT = 0, /* resilience measures */
+    SCN_Q_JOBS,
+    SCN_Q_UNEMPLOYMENT,
+    SCN_Q_CO2,
+    SCN_Q_GVA,
+    SCN_Q_FISCAL,
+    SCN_Q_DIVERSIFICATION,
+    SCN_NQUANT
+};
+/* Their names in compare.variables, indexed by the enum. */
+extern const char *const scn_quantity_names[SCN_NQUANT];
+
+/* How an indicator is computed from its quantity's series x(t) (t0 = the
+ * first save time, Y = year): its value at Y, its change 100 (x(Y) -
+ * x(t0)) / |x(t0)| in percent, or its integral from t0 to Y. */
+typedef enum scn_stat { SCN_STAT_VALUE = 0, SCN_STAT_CHANGE_PCT, SCN_STAT_CUMULATIVE } scn_stat;
+
+/* A package or a shock. */
+typedef struct scn_cmp_case {
+    char *name;          /* identifier: letters, digits, '_', '-', '.' */
+    char *label;         /* for tables; the name when not given */
+    char *doc;           /* "" when not given */
+    double onset;        /* shocks: time the shock starts; NaN = found from the runs */
+    wd_scenario **layers;/* its layer files, each loaded with scn_load */
+    size_t nlayers;
+    scn_src src;         /* the group */
+} scn_cmp_case;
+
+/* An indicator defined in compare.indicators. */
+typedef struct scn_cmp_indicator {
+    char *name;
+    char *var;           /* may contain $region */
+    scn_stat stat;
+    double year;
+    int better;          /* +1 higher is better, -1 lower is better */
+    scn_src src;
+} scn_cmp_indicator;
+
+typedef struct scn_cmp_weight {
+    char *indicator;
+    double weight;
+    scn_src src;
+} scn_cmp_weight;
+
+typedef struct scn_compare {
+    wd_scenario *base;      /* the file itself as a scenario (its extends applied) */
+    char *path;             /* the comparison file */
+    char **regions;         /* focal regions: element names, as written */
+    scn_src *region_src;
+    size_t nregions;
+    char *region_range;     /* NULL = find it (compare.c) */
+    scn_src region_range_src;
+    scn_cmp_case *packages;
+    size_t npackages;
+    scn_cmp_case *shocks;
+    size_t nshocks;
+    /* quantity -> model variable: NULL = the default, "" = none */
+    char *vars[SCN_NQUANT];
+    scn_src var_src[SCN_NQUANT];
+    double report_year, cumulative_until; /* NaN = defaults (2040, 2050) */
+    scn_src years_src;
+    double band, floor;     /* resilience: NaN = defaults (0.01, 0.01) */
+    scn_src resilience_src;
+    scn_cmp_indicator *indicators; /* further indicators */
+    size_t nindicators;
+    scn_cmp_weight *score;  /* has_score: the weights of the ranking score */
+    size_t nscore;
+    bool has_score;
+    scn_src score_src;
+    char *out_file;         /* resolved; NULL = not set */
+    char **out_vars;        /* has_out_vars: the series written, else the defaults */
+    scn_src *out_var_src;
+    size_t nout_vars;
+    bool has_out_vars;
+    scn_src src;            /* the compare group */
+    char *text;             /* every file read (base and layers), each after "# file: PATH" */
+} scn_compare;
+
+/* Loads a comparison file: the base scenario (scn_load), then the compare
+ * group and every package and shock layer. Every problem is reported with
+ * file and line; the status is the class of the first (as scn_load). */
+wd_status scn_compare_load(const char *path, wd_diags *diags, scn_compare **out);
+void scn_compare_free(scn_compare *c); /* NULL is fine */
+
+/* The merged set entries of one cell: the base scenario's, then the layers
+ * of the package, then those of the shock (shock == SIZE_MAX: none), later
+ * entries for the same variable replacing earlier ones (as in scn_load), with
+ * $region replaced by `region` in every var. The entries' var strings are the
+ * caller's (free with scn_cell_free); their series arrays and src borrow from
+ * c and live as long as it. */
+wd_status scn_compare_cell(const scn_compare *c, size_t package, size_t shock, const char *region,
+                           scn_set **out, size_t *n);
+void scn_cell_free(scn_set *sets, size_t n);
+
+/* Replaces $region / ${region} in var by region ($$ is one $): 0 and a heap
+ * string in *out, or -1 (an unknown placeholder, or out of memory). */
+int scn_subst_region(const char *var, const char *region, char **out);
+
+/* A merge key for a variable name (canonical, as set entries are matched):
+ * heap string, or NULL for a malformed name or out of memory. */
+char *scn_var_key(const char *var);
 
 #endif

@@ -946,8 +946,9 @@ static void collect_vars(sema *s)
         }
         var_t *vv = &s->m->vars.v[v];
         vv->eqns = sema_alloc(s, (ids.n + 1) * sizeof(int));
-        if (vv->eqns && ids.n) { /* none when every equation had an error */
-            memcpy(vv->eqns, ids.v, ids.n * sizeof(int));
+        if (vv->eqns) {
+            if (ids.n) /* ids.v is NULL when empty: memcpy must not see it */
+                memcpy(vv->eqns, ids.v, ids.n * sizeof(int));
             vv->neqns = ids.n;
         }
         VEC_FREE(ids);

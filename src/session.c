@@ -86,6 +86,35 @@ bool session_is_plain_constant(const wd_model *m, int var, size_t flat)
     return true;
 }
 
+bool session_check_set(const wd_model *m, const scn_set *e, wd_diags *diags, bool *is_input)
+{
+    int var;
+    size_t flat;
+    *is_input = false;
+    if (!model_find(m, e->var, &var, &flat)) {
+        wd_buf b = {0};
+        model_suggest(m, e->var, &b, 3);
+        if (b.n) {
+            wd_buf msg = {0};
+            wd_buf_printf(&msg, " (did you mean %s?)", wd_buf_str(&b));
+            set_error(diags, e, "set: unknown variable '%s'%s", wd_buf_str(&msg));
+            wd_buf_free(&msg);
+        } else {
+            set_error(diags, e, "set: unknown variable '%s'%s", "");
+        }
+        wd_buf_free(&b);
+        return false;
+    }
+    var_kind k = m->vars.v[var].kind;
+    if (k == VK_STOCK || k == VK_LOOKUP) {
+        set_error(diags, e, "set: '%s' is a %s; set the constant it is computed from instead",
+                  k == VK_STOCK ? "stock" : "lookup");
+        return false;
+    }
+    *is_input = e->is_series || !session_is_plain_constant(m, var, flat);
+    return true;
+}
+
 wd_status session_compile(const wd_scenario *s, const wd_model *m, const char *const *extra, size_t nextra,
                           wd_engine engine, wd_diags *diags, wd_program **program)
 {
@@ -93,36 +122,15 @@ wd_status session_compile(const wd_scenario *s, const wd_model *m, const char *c
     VEC(const char *) inputs = {0};
     bool bad = false;
     for (size_t i = 0; i < s->nsets; i++) {
-        const scn_set *e = &s->sets[i];
-        int var;
-        size_t flat;
-        if (!model_find(m, e->var, &var, &flat)) {
-            wd_buf b = {0};
-            model_suggest(m, e->var, &b, 3);
-            if (b.n) {
-                wd_buf msg = {0};
-                wd_buf_printf(&msg, " (did you mean %s?)", wd_buf_str(&b));
-                set_error(diags, e, "set: unknown variable '%s'%s", wd_buf_str(&msg));
-                wd_buf_free(&msg);
-            } else {
-                set_error(diags, e, "set: unknown variable '%s'%s", "");
-            }
-            wd_buf_free(&b);
+        bool is_input;
+        if (!session_check_set(m, &s->sets[i], diags, &is_input)) {
             bad = true;
             continue;
         }
-        var_kind k = m->vars.v[var].kind;
-        if (k == VK_STOCK || k == VK_LOOKUP) {
-            set_error(diags, e, "set: '%s' is a %s; set the constant it is computed from instead",
-                      k == VK_STOCK ? "stock" : "lookup");
-            bad = true;
-            continue;
+        if (is_input && !VEC_PUSH(inputs, s->sets[i].var)) {
+            VEC_FREE(inputs);
+            return WD_E_NOMEM;
         }
-        if (e->is_series || !session_is_plain_constant(m, var, flat))
-            if (!VEC_PUSH(inputs, e->var)) {
-                VEC_FREE(inputs);
-                return WD_E_NOMEM;
-            }
     }
     for (size_t i = 0; i < nextra; i++)
         if (!VEC_PUSH(inputs, extra[i])) {
@@ -139,11 +147,11 @@ wd_status session_compile(const wd_scenario *s, const wd_model *m, const char *c
     return st;
 }
 
-wd_status session_apply_sets(const wd_scenario *s, wd_run *run, wd_diags *diags)
+wd_status session_apply_set_list(wd_run *run, const scn_set *sets, size_t n, wd_diags *diags)
 {
     wd_status st = WD_OK;
-    for (size_t i = 0; i < s->nsets && st == WD_OK; i++) {
-        const scn_set *e = &s->sets[i];
+    for (size_t i = 0; i < n && st == WD_OK; i++) {
+        const scn_set *e = &sets[i];
         size_t before = wd_diags_count(diags, WD_ERROR);
         if (e->is_series)
             st = wd_run_set_series(run, e->var, e->npoints, e->times, e->values, e->interp == SCN_STEP ? 1 : 0,
@@ -154,6 +162,11 @@ wd_status session_apply_sets(const wd_scenario *s, wd_run *run, wd_diags *diags)
             wd_diag_add(diags, WD_NOTE, (wd_loc){e->src.file, e->src.line, 0}, NULL, "in this setting");
     }
     return st;
+}
+
+wd_status session_apply_sets(const wd_scenario *s, wd_run *run, wd_diags *diags)
+{
+    return session_apply_set_list(run, s->sets, s->nsets, diags);
 }
 
 wd_status session_new_run(const wd_scenario *s, const wd_program *p, wd_diags *diags, wd_run **run)

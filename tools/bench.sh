@@ -8,3 +8,12 @@ mkdir -p "$B/tools"
 ${CC:-gcc} $CFLAGS -o "$B/tools/bench" tools/bench.c "$B/libwandel.a" $LIBS
 "$B/tools/bench" "${BENCH_SECONDS:-1.5}" $BENCH_CASES
 sh tools/bench_sweep.sh "$B"
+# A comparison: the shipped matrix on one and two threads.
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+for j in 1 2; do
+    s=$(date +%s.%N)
+    "$B/wandel" compare scenarios/comparison.cfg -o "$T/c.h5" -q -j $j
+    e=$(date +%s.%N)
+    echo "compare scenarios/comparison.cfg -j $j: $(awk "BEGIN { printf \"%.2f\", $e - $s }") s ($("$B/wandel" compare scenarios/comparison.cfg --plan | grep -o '[0-9]* cells, [0-9]* distinct runs, [0-9]* programs'))"
+done
