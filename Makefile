@@ -1,6 +1,8 @@
 # wandel: system-dynamics simulator. Plain GNU make.
 #
-#   make run        install missing Debian packages, build, run the default scenario
+#   make run        install missing Debian packages, build, run the Ruhr baseline and
+#                   print its key outputs in 2030, 2040 and 2050
+#   make backcast   the Ruhr back-cast: error per series and docs/backcast.png
 #   make test       install missing packages, build, run every test
 #   make            build build/wandel and build/libwandel.a
 #   make sanitize   tests under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -30,7 +32,7 @@ LDLIBS  += $(PKG_LIBS) -lpthread -lm
 # Debian packages needed to build, test and run the output checks.
 DEB_PKGS := gcc make pkg-config libgsl-dev libconfig-dev libhdf5-dev libcmocka-dev \
             libfreexl-dev libzip-dev libxml2-dev \
-            python3 python3-h5py python3-xarray python3-netcdf4 python3-pandas
+            python3 python3-h5py python3-xarray python3-netcdf4 python3-pandas python3-matplotlib
 
 LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
@@ -40,7 +42,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%) $(BUILD)/tests/conformance
 TEST_SUPPORT := tests/testutil.c
 
-.PHONY: all deps run test check-deps sanitize valgrind bench install uninstall clean
+.PHONY: all deps run backcast test check-deps sanitize valgrind bench install uninstall clean
 
 all: $(BUILD)/wandel $(BUILD)/libwandel.a
 
@@ -84,8 +86,16 @@ $(BUILD)/tests/conformance: tests/conformance.c $(BUILD)/libwandel.a
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 
 # ---- use -----------------------------------------------------------------------
+# The Ruhr and its comparators under current policies, 2023-2060 (results in
+# results/ruhr-baseline.h5), with a table of the Ruhr's key outputs.
+RUN_TABLE := population[Ruhr],sv employment[Ruhr],unemployment rate[Ruhr],jobs[Ruhr,Steel],jobs[Ruhr,Green],gross value added[Ruhr],co2 emissions[Ruhr],fiscal balance[Ruhr],diversification index[Ruhr]
+
 run: deps all
-	@./$(BUILD)/wandel run scenarios/default.cfg --summary
+	@./$(BUILD)/wandel run scenarios/ruhr-baseline.cfg --table "$(RUN_TABLE)" --at 2030,2040,2050
+
+backcast: deps all
+	@$(PYTHON) tools/backcast_fit.py --wandel $(BUILD)/wandel
+	@$(PYTHON) tools/plot_backcast.py --wandel $(BUILD)/wandel -o docs/backcast.png
 
 test: deps all $(TEST_BIN)
 	@WANDEL=$(BUILD)/wandel BUILD=$(BUILD) PYTHON=$(PYTHON) sh tests/run_tests.sh $(TEST_BIN)
