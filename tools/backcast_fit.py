@@ -8,7 +8,7 @@ mean square error (in the series' unit) and the mean absolute percentage error.
 
     /usr/bin/python3 tools/backcast_fit.py                 # table per series
     /usr/bin/python3 tools/backcast_fit.py --points        # and every point
-    /usr/bin/python3 tools/backcast_fit.py --check docs/backcast-bounds.csv
+    /usr/bin/python3 tools/backcast_fit.py --check docs/backcast-bounds.csv  # CSV series,max_mape,max_rmse
     /usr/bin/python3 tools/backcast_fit.py --markdown      # table for docs/model.md
 
 Rows of kind "derived" (German series scaled by the Ruhr share, values derived
@@ -83,7 +83,8 @@ def main():
     ap.add_argument("--data", default=os.path.join(ROOT, "data", "ruhr-history.csv"))
     ap.add_argument("--points", action="store_true", help="print every point")
     ap.add_argument("--markdown", action="store_true", help="print a markdown table")
-    ap.add_argument("--check", help="CSV of series,max_mape: fail when a series exceeds its bound")
+    ap.add_argument("--check", help="CSV of series,max_mape,max_rmse (either may be empty): fail when a "
+                    "series exceeds a bound")
     a = ap.parse_args()
     cols, data = read_tsv(a.run) if a.run else run_model(a.wandel, a.scenario)
     res = compare(cols, data, targets(a.data))
@@ -107,10 +108,15 @@ def main():
                     print(f"FAIL {r['series']}: not compared", file=sys.stderr)
                     bad += 1
                     continue
-                _, _, mape = errors(res[r["series"]])
-                if mape > float(r["max_mape"]):
+                _, rmse, mape = errors(res[r["series"]])
+                if r.get("max_mape") and mape > float(r["max_mape"]):
                     print(f"FAIL {r['series']}: MAPE {mape:.1f}% above the bound {r['max_mape']}%", file=sys.stderr)
                     bad += 1
+                elif r.get("max_rmse") and rmse > float(r["max_rmse"]):
+                    print(f"FAIL {r['series']}: RMSE {rmse:.4g} above the bound {r['max_rmse']}", file=sys.stderr)
+                    bad += 1
+                else:
+                    print(f"ok   {r['series']}: MAPE {mape:.1f}%, RMSE {rmse:.4g} within the bounds")
         return 1 if bad else 0
     return 0
 
