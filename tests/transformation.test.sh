@@ -21,6 +21,10 @@ for f in models/transformation.mdl scenarios/ruhr-baseline.cfg scenarios/ruhr-hi
     fi
 done
 
+# units: every equation's right-hand side has its variable's declared units
+"$PY" tools/check_units.py models/transformation.mdl >"$T/units" 2>&1 &&
+    ok "units consistent ($(tail -1 "$T/units"))" || { bad "units"; sed 's/^/    /' "$T/units" | head -20; }
+
 # region profiles: every value equals the model's default (the .mdl stands on
 # its own in Vensim), so the model alone and the ten profiles give the same run
 printf 'model = "%s/models/transformation.mdl";\nextends = ["%s/scenarios/regions/all.cfg"];\n' "$PWD" "$PWD" >"$T/all.cfg"
