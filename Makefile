@@ -1,6 +1,8 @@
 # wandel: system-dynamics simulator. Plain GNU make.
 #
-#   make run        install missing Debian packages, build, run the default scenario
+#   make run        install missing Debian packages, build, run the Ruhr baseline and
+#                   print its key outputs in 2030, 2040 and 2050
+#   make backcast   the Ruhr back-cast: error per series and docs/backcast.png
 #   make test       install missing packages, build, run every test
 #   make            build build/wandel and build/libwandel.a
 #   make sanitize   tests under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -51,7 +53,8 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%) $(BUILD)/tests/conformance
 TEST_SUPPORT := tests/testutil.c
 
-.PHONY: all deps deps-fuzz deps-browser run report test sanitize valgrind bench mpi fuzz fuzz-smoke install uninstall clean
+.PHONY: all deps deps-fuzz deps-browser run backcast report test sanitize valgrind bench mpi fuzz fuzz-smoke \
+        install uninstall clean
 
 all: $(BUILD)/wandel $(BUILD)/libwandel.a
 
@@ -117,8 +120,16 @@ $(BUILD)/wandel-mpi: $(MPI_OBJ) $(CMD_OBJ) $(BUILD)/libwandel.a
 mpi: deps all $(BUILD)/wandel-mpi
 
 # ---- use -----------------------------------------------------------------------
+# The Ruhr and its comparators under current policies, 2023-2060 (results in
+# results/ruhr-baseline.h5), with a table of the Ruhr's key outputs.
+RUN_TABLE := population[Ruhr],sv employment[Ruhr],unemployment rate[Ruhr],jobs[Ruhr,Steel],jobs[Ruhr,Green],gross value added[Ruhr],co2 emissions[Ruhr],fiscal balance[Ruhr],diversification index[Ruhr]
+
 run: deps all
-	@./$(BUILD)/wandel run scenarios/default.cfg --summary
+	@./$(BUILD)/wandel run scenarios/ruhr-baseline.cfg --table "$(RUN_TABLE)" --at 2030,2040,2050
+
+backcast: deps all
+	@$(PYTHON) tools/backcast_fit.py --wandel $(BUILD)/wandel
+	@$(PYTHON) tools/plot_backcast.py --wandel $(BUILD)/wandel -o docs/backcast.png
 
 # The comparison of regions x policy packages x shocks and its report: HDF5,
 # CSV, PNG figures and an HTML page a reader without wandel can follow.

@@ -79,12 +79,16 @@ static const char *usage_run =
     "                           auto (default): native code if already cached or if\n"
     "                           the run looks long, else the vm\n"
     "  --summary                print what was run and the final values of the stocks\n"
+    "  --table \"V1,V2,...\"      print a table of these variables (an array name gives\n"
+    "                           all its elements) at the times of --at, after the run\n"
+    "  --at T1,T2,...           save times for --table (default: the last save point)\n"
     "  -q, --quiet              print errors only\n"
     "\n"
     "examples:\n"
     "  wandel run models/teacup.mdl | head\n"
     "  wandel run scenarios/default.cfg -o results/run.h5\n"
-    "  wandel run models/teacup.mdl --method rkf45 --rtol 1e-8 --set \"Room Temperature=20\" -o -\n";
+    "  wandel run models/teacup.mdl --method rkf45 --rtol 1e-8 --set \"Room Temperature=20\" -o -\n"
+    "  wandel run scenarios/ruhr-baseline.cfg --table \"population[Ruhr],jobs[Ruhr,Steel]\" --at 2030,2040,2050\n";
 
 static const char *usage_check =
     "usage: wandel check MODEL.mdl|SCENARIO.cfg\n"
@@ -159,7 +163,32 @@ typedef struct run_args {
     const char *data[64];
     int ndata;
     bool summary, quiet;
+    const char *table; /* --table: comma-separated names (commas inside [] belong to a name) */
+    double at[64];     /* --at: times; nat == 0 means the last save point */
+    int nat;
 } run_args;
+
+/* Parses "2030,2040,2050" into a->at. Returns false on a malformed list. */
+static bool parse_times(const char *s, run_args *a)
+{
+    a->nat = 0;
+    while (*s) {
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (end == s || errno || !isfinite(v) || a->nat >= 64)
+            return false;
+        a->at[a->nat++] = v;
+        s = end;
+        while (*s == ' ')
+            s++;
+        if (*s == ',')
+            s++;
+        else if (*s)
+            return false;
+    }
+    return a->nat > 0;
+}
 
 static int parse_run_args(int argc, char **argv, run_args *a)
 {
@@ -244,6 +273,18 @@ static int parse_run_args(int argc, char **argv, run_args *a)
             a->opts.engine = (wd_engine)e;
         } else if (!strcmp(o, "--summary")) {
             a->summary = true;
+        } else if (!strcmp(o, "--table")) {
+            NEED_VALUE();
+            if (!*val)
+                return fail_usage("--table needs at least one variable name", usage_run);
+            a->table = val;
+        } else if (!strcmp(o, "--at")) {
+            NEED_VALUE();
+            if (!parse_times(val, a)) {
+                char m_[300];
+                snprintf(m_, sizeof m_, "--at: '%s' is not a comma-separated list of times (at most 64)", val);
+                return fail_usage(m_, usage_run);
+            }
         } else if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) {
             a->quiet = true;
         } else if (o[0] == '-' && o[1]) {
@@ -260,6 +301,8 @@ static int parse_run_args(int argc, char **argv, run_args *a)
     }
     if (!a->file)
         return fail_usage("no model or scenario file given", usage_run);
+    if (a->nat && !a->table)
+        return fail_usage("--at needs --table", usage_run);
     if ((!isnan(a->opts.rtol) && a->opts.rtol <= 0) || (!isnan(a->opts.atol) && a->opts.atol <= 0) ||
         (!isnan(a->opts.hmax) && a->opts.hmax <= 0))
         return fail_usage("--rtol, --atol and --hmax must be positive", usage_run);
@@ -333,6 +376,150 @@ static void print_summary(const wd_scenario *s, const wd_run *r, const char *out
     }
     if (out)
         printf("  results %s (%s)\n", out, format);
+}
+
+/* One table entry: a column of the run, its name and units. */
+typedef struct table_col {
+    size_t col;
+    char name[256];
+    const char *units;
+} table_col;
+
+/* Units of the variable whose element column is `name` ("x" or "x[a,b]"). */
+static const char *units_of(const wd_model *m, const char *name)
+{
+    size_t n = strcspn(name, "[");
+    for (size_t i = 0; i < wd_model_var_count(m); i++) {
+        wd_var_info vi;
+        wd_model_var(m, i, &vi);
+        if (strlen(vi.name) == n && !strncasecmp(vi.name, name, n))
+            return vi.units;
+    }
+    return "";
+}
+
+/* Resolves the --table list into columns: each item is a variable element
+ * ("jobs[Ruhr,Steel]") or a variable (all its elements). Commas inside
+ * brackets belong to the name. Returns the number of columns, or -1 after
+ * printing an error for an unknown name. */
+static int table_columns(const wd_run *r, const wd_model *m, const char *list, table_col *out, int max)
+{
+    int n = 0;
+    const char *p = list;
+    while (*p) {
+        int depth = 0;
+        const char *q = p;
+        while (*q && (*q != ',' || depth > 0)) {
+            depth += *q == '[' ? 1 : *q == ']' ? -1 : 0;
+            q++;
+        }
+        char item[256];
+        size_t len = (size_t)(q - p);
+        while (len && p[len - 1] == ' ')
+            len--;
+        while (len && *p == ' ')
+            p++, len--;
+        snprintf(item, sizeof item, "%.*s", (int)len, p);
+        p = *q ? q + 1 : q;
+        if (!item[0])
+            continue;
+        size_t c = wd_run_col_find(r, item);
+        if (c == (size_t)-1) {
+            fprintf(stderr, "wandel: --table: no variable or element named '%s' in the results\n", item);
+            return -1;
+        }
+        /* an element, or the first column of a whole array: take every column
+         * of that variable (they are contiguous) */
+        char base[256];
+        snprintf(base, sizeof base, "%s", wd_run_col_name(r, c));
+        base[strcspn(base, "[")] = 0;
+        bool element = strchr(item, '[') != NULL || !strchr(wd_run_col_name(r, c), '[');
+        for (size_t k = c; k < wd_run_ncols(r); k++) {
+            const char *cn = wd_run_col_name(r, k);
+            size_t bl = strlen(base);
+            if (k > c && (strncmp(cn, base, bl) || cn[bl] != '['))
+                break;
+            if (n >= max) {
+                fprintf(stderr, "wandel: --table: too many columns (at most %d)\n", max);
+                return -1;
+            }
+            out[n].col = k;
+            snprintf(out[n].name, sizeof out[n].name, "%s", cn);
+            out[n].units = units_of(m, cn);
+            n++;
+            if (element)
+                break;
+        }
+    }
+    return n;
+}
+
+static void print_number(double v)
+{
+    double a = fabs(v);
+    if (!isfinite(v))
+        printf(" %13s", isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
+    else if (a >= 1e5)
+        printf(" %13.0f", v);
+    else if (a >= 100)
+        printf(" %13.1f", v);
+    else if (a >= 1)
+        printf(" %13.3f", v);
+    else
+        printf(" %13.4f", v);
+}
+
+/* Prints the values of the table columns at the requested save times. A time
+ * that is not a save point is an error (exit status 2): the table shows
+ * simulated values, not interpolations. */
+static int print_table(const run_args *a, const wd_scenario *s, const wd_run *r, const wd_model *m)
+{
+    enum { MAXCOLS = 512 };
+    table_col *cols = malloc(MAXCOLS * sizeof *cols);
+    if (!cols)
+        return EXIT_RUN;
+    int nc = table_columns(r, m, a->table, cols, MAXCOLS);
+    if (nc < 0) {
+        free(cols);
+        return EXIT_USAGE;
+    }
+    size_t ns = wd_run_nsaved(r);
+    const double *t = wd_run_times(r);
+    size_t rows[64];
+    int nt = a->nat ? a->nat : 1;
+    for (int i = 0; i < nt; i++) {
+        if (!a->nat) {
+            rows[i] = ns - 1;
+            continue;
+        }
+        size_t best = 0;
+        for (size_t k = 1; k < ns; k++)
+            if (fabs(t[k] - a->at[i]) < fabs(t[best] - a->at[i]))
+                best = k;
+        double tol = 1e-6 * (ns > 1 ? fabs(t[1] - t[0]) : 1.0) + 1e-9;
+        if (fabs(t[best] - a->at[i]) > tol) {
+            fprintf(stderr, "wandel: --at %g: not a save point (the run saved from %g to %g every %g)\n", a->at[i],
+                    t[0], t[ns - 1], ns > 1 ? t[1] - t[0] : 0.0);
+            free(cols);
+            return EXIT_USAGE;
+        }
+        rows[i] = best;
+    }
+    printf("%s", wd_scenario_name(s));
+    if (wd_scenario_path(s))
+        printf(" (%s)", wd_scenario_path(s));
+    printf("\n%-36s %-16s", "variable", "units");
+    for (int i = 0; i < nt; i++)
+        printf(" %13g", t[rows[i]]);
+    printf("\n");
+    for (int c = 0; c < nc; c++) {
+        printf("%-36s %-16.16s", cols[c].name, cols[c].units);
+        for (int i = 0; i < nt; i++)
+            print_number(wd_run_value(r, rows[i], cols[c].col));
+        printf("\n");
+    }
+    free(cols);
+    return 0;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -422,6 +609,8 @@ static int cmd_run(int argc, char **argv)
     if (a.summary && !a.quiet)
         print_summary(s, r, strcmp(out, "-") ? out : NULL, format);
     rc = 0;
+    if (a.table)
+        rc = print_table(&a, s, r, m);
 done:
     wd_run_free(r);
     wd_program_free(p);

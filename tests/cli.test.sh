@@ -271,5 +271,17 @@ fi
 expect 0 "default scenario" "$W" run scenarios/default.cfg -o "$T/default.h5" --summary
 contains "$T/out" "final values" "summary printed"
 
+# --table/--at: values at save points, arrays expand, bad input exits 2
+expect 0 "--table" "$W" run tests/models/teacup.mdl -o "$T/t.tsv" --table "Teacup Temperature,Room Temperature" --at 0,10,30
+contains "$T/out" "Teacup Temperature" "--table names the variable"
+# closed form of the teacup at t=0: 180; the row has three values
+grep "^Teacup Temperature" "$T/out" | awk '{ if ($(NF-2) == 180.0 && NF >= 5) exit 0; exit 1 }' && ok "--table value at t=0" || bad "--table row: $(grep '^Teacup' "$T/out")"
+expect 2 "--table unknown name" "$W" run tests/models/teacup.mdl -o "$T/t.tsv" --table "Teacup Temp"
+contains "$T/err" "no variable or element named 'Teacup Temp'" "--table names the unknown variable"
+expect 2 "--at not a save point" "$W" run tests/models/teacup.mdl -o "$T/t.tsv" --table "Teacup Temperature" --at 0.3
+contains "$T/err" "not a save point" "--at explains the save points"
+expect 2 "--at without --table" "$W" run tests/models/teacup.mdl --at 10
+expect 2 "--at malformed" "$W" run tests/models/teacup.mdl --table "Teacup Temperature" --at 10,x
+
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]
