@@ -355,6 +355,15 @@ static bool lookup_tables(cc *c, const ispace *s, const ast *ref, uint32_t *aux,
         return false;
     const uint32_t *ids = c->lookup_tbl[ref->var];
     size_t n = s->npoints;
+    for (size_t i = 0; i < n; i++)
+        if (ids[flats[i]] == UINT32_MAX) {
+            wd_buf b = {0};
+            model_elem_name(c->m, ref->var, flats[i], &b);
+            cerr(c, ref->loc, "lookup %s is called here but has no points", wd_buf_str(&b));
+            wd_buf_free(&b);
+            wd_xfree(flats);
+            return false;
+        }
     bool same = true, consec = true;
     for (size_t i = 1; i < n; i++) {
         same &= ids[flats[i]] == ids[flats[0]];
@@ -1256,6 +1265,8 @@ static bool layout(cc *c)
             uint32_t *ids = wd_xmalloc((vv->nelems + 1) * sizeof(uint32_t));
             if (!ids)
                 return false;
+            for (size_t k = 0; k < vv->nelems; k++)
+                ids[k] = UINT32_MAX; /* an element with no points (partly defined lookup) */
             for (size_t j = 0; j < vv->neqns; j++) {
                 const eqn_t *e = &m->eqns.v[vv->eqns[j]];
                 for (size_t k = 0; k < e->npoints; k++)
