@@ -11,8 +11,14 @@
  * sample j (Saltelli et al., Comput. Phys. Commun. 181 (2010) 259-270,
  * table 2):
  *   V    = variance of the f_A and f_B values together (population form)
- *   S1_i = mean_j( f_B (f_ABi - f_A) ) / V          (Saltelli 2010, (b))
+ *   S1_i = mean_j( (f_B - m) (f_ABi - f_A) ) / V    (Saltelli 2010, (b))
  *   ST_i = mean_j( (f_A - f_ABi)^2 ) / (2 V)        (Jansen 1999, (f))
+ * m is the mean of the f_A and f_B values. Saltelli's (b) reads f_B; its
+ * expectation is the same with f_B - m, but its sampling error grows with
+ * the mean: an output whose mean is 400 times its spread (cumulative CO2 of
+ * a sweep that barely moves it) gave S1 intervals of +-70. Centring makes
+ * S1 independent of an added constant, as V and ST are (SALib centres and
+ * scales the outputs before estimating for the same reason).
  * Jansen, Comput. Phys. Commun. 117 (1999) 35-43. Confidence intervals by
  * bootstrap over the base samples (Archer, Saltelli and Sobol 1997): the
  * indices of `resamples` resamples with replacement, conf = z * their
@@ -115,7 +121,7 @@ static void sobol_estimate(const double *fa, const double *fb, const double *fab
         for (size_t a = 0; a < n; a++) {
             size_t j = idx[a];
             double ab = fab[j * k + i];
-            sum1 += fb[j] * (ab - fa[j]);
+            sum1 += (fb[j] - mean) * (ab - fa[j]);
             sumt += (fa[j] - ab) * (fa[j] - ab);
         }
         s1[i] = var > 0 ? sum1 / (double)n / var : NAN;

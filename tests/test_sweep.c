@@ -332,6 +332,44 @@ static void test_sobol_indices_additive(void **state)
     wd_xfree(y);
 }
 
+/* Indices do not depend on an added constant: f + 1e4 (mean 15,000 times
+ * the spread, like a cumulative total a sweep barely moves) gives the
+ * indices of f. Uncentred, S1 of the shifted output had intervals of +-5. */
+static void test_sobol_indices_shift(void **state)
+{
+    (void)state;
+    sweep_meta m;
+    memset(&m, 0, sizeof m);
+    m.design = SCN_SALTELLI;
+    m.samples = 1024;
+    m.seed = 7;
+    m.resamples = 100;
+    m.confidence = 0.95;
+    m.nparams = 3;
+    m.nmetrics = 2;
+    m.nruns = m.run_count = m.samples * 5;
+    design d;
+    sweep_meta_design(&m, &d);
+    double *u = wd_xmalloc(m.nruns * 3 * sizeof *u), *y = wd_xmalloc(m.nruns * 2 * sizeof *y);
+    assert_int_equal(design_unit(&d, 0, m.nruns, u), WD_OK);
+    for (uint64_t i = 0; i < m.nruns; i++) {
+        y[i * 2] = u[i * 3] + 2 * u[i * 3 + 1];
+        y[i * 2 + 1] = y[i * 2] + 1e4;
+    }
+    sweep_indices ix;
+    assert_int_equal(sweep_indices_compute(&m, u, y, &ix), WD_OK);
+    const double s[3] = {0.2, 0.8, 0};
+    for (int i = 0; i < 3; i++) {
+        assert_close(ix.s1[3 + i], ix.s1[i], 0, 1e-8);
+        assert_close(ix.st[3 + i], ix.st[i], 0, 1e-8);
+        assert_close(ix.s1[3 + i], s[i], 0, 0.03);
+        assert_true(ix.s1_conf[3 + i] < 0.1);
+    }
+    sweep_indices_free(&ix);
+    wd_xfree(u);
+    wd_xfree(y);
+}
+
 /* ---- the library API ---------------------------------------------------------------------------- */
 
 static uint64_t file_runs_ok(const char *path, double *sum)
@@ -441,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_journal),
         cmocka_unit_test(test_stats),
         cmocka_unit_test(test_sobol_indices_additive),
+        cmocka_unit_test(test_sobol_indices_shift),
         cmocka_unit_test(test_api_threads),
         cmocka_unit_test(test_alloc_failures),
     };
