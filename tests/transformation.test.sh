@@ -85,5 +85,22 @@ PYEOF
     grep -q "^unemployment rate\[Ruhr\] .*percent" "$T/tab" && grep -q "2030 .*2040 .*2050" "$T/tab" &&
     ok "baseline table for 2030, 2040, 2050" || { bad "baseline table"; cat "$T/tab"; }
 
+# the Ruhr sensitivity sweep (scenarios/sweep-ruhr.cfg, shrunk to 16 base
+# samples): every run succeeds, and over the documented ranges of the five
+# assumptions Ruhr unemployment in 2040 stays between 5% and 15% (a normal
+# vacancy rate at the low end once sent it above 40%)
+printf 'extends = ["%s/scenarios/sweep-ruhr.cfg"];\nsweep = { samples = 16; };\n' "$PWD" >"$T/sw.cfg"
+if "$W" sweep "$T/sw.cfg" -o "$T/sw.h5" -j 2 --quiet >"$T/swlog" 2>&1; then
+    "$PY" - "$T/sw.h5" <<'PYEOF' >"$T/swchk" 2>&1 && ok "Ruhr sweep: 112 runs ok, unemployment in 2040 within 5-15%" || { bad "Ruhr sweep ranges"; cat "$T/swchk"; }
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+assert f["status"].shape == (112,) and (f["status"][:] == 1).all(), f["status"][:]
+u = f["unemployment_2040"][:]
+assert 5 < u.min() and u.max() < 15, (u.min(), u.max())
+PYEOF
+else
+    bad "Ruhr sweep"; cat "$T/swlog"
+fi
+
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]

@@ -1,8 +1,9 @@
 #!/bin/sh
 # make bench, sweep part (called by tools/bench.sh): throughput of a sweep of
-# the largest model in the tree, models/bench/chain50.mdl (50 stocks, 1600
-# Euler steps, 101 save points, one series stored per run), on 1 and 2
-# worker threads and on 2 MPI ranks, and the parallel efficiency
+# the flagship model, models/transformation.mdl (10 regions x 7 sectors, 441
+# variables), on the Ruhr baseline scenario (2023-2060, its solver settings),
+# varying five labour-market assumptions as scenarios/sweep-ruhr.cfg does,
+# on 1 and 2 worker threads and on 2 MPI ranks, and the parallel efficiency
 #   rate(2 workers) / (2 * rate(1 worker)).
 # The rate is runs per second while the runs go on (from the sweep's summary
 # line: loading the model and writing the final file are not counted). The
@@ -14,23 +15,24 @@
 #   sh tools/bench_sweep.sh [BUILD]     (SWEEP_RUNS, TRIALS change the size)
 set -u
 B=${1:-build}
-RUNS=${SWEEP_RUNS:-3000}
-TRIALS=${TRIALS:-7}
+RUNS=${SWEEP_RUNS:-600}
+TRIALS=${TRIALS:-5}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-cat >"$T/chain.cfg" <<CFG
-model = "$PWD/models/bench/chain50.mdl";
+cat >"$T/flagship.cfg" <<CFG
+extends = ["$PWD/scenarios/ruhr-baseline.cfg"];
 sweep = {
   design  = "lhs";
   samples = $RUNS;
   seed    = 1;
-  params  = ( { var = "Residence Time 1"; min = 0.5; max = 2.0; },
-              { var = "Residence Time 10"; min = 0.5; max = 2.0; },
-              { var = "Residence Time 25"; min = 0.5; max = 2.0; },
-              { var = "Inflow"; min = 50.0; max = 150.0; } );
-  metrics = ( { name = "stage50"; var = "Stage 50"; },
-              { name = "stage25_max"; var = "Stage 25"; reduce = "max"; } );
-  store   = ["Stage 50"];
+  params  = ( { var = "separation rate"; min = 0.05; max = 0.12; },
+              { var = "long term matching efficiency[Ruhr]"; min = 0.10; max = 0.30; },
+              { var = "normal vacancy rate"; min = 0.015; max = 0.05; },
+              { var = "wage adjustment time"; min = 1.0; max = 4.0; },
+              { var = "working life"; min = 42.0; max = 48.0; } );
+  metrics = ( { name = "sv_employment_2040"; var = "sv employment[Ruhr]"; at = 2040.0; },
+              { name = "cumulative_co2"; var = "co2 emissions[Ruhr]"; reduce = "integral"; } );
+  store   = ["sv employment[Ruhr]"];
 };
 CFG
 
@@ -52,14 +54,14 @@ one() {
 best1=0 best2=0 bestm=0 cpu1=999 cpu2=999 cpum=999
 i=0
 while [ $i -lt "$TRIALS" ]; do
-    set -- $(one "$B/wandel" sweep "$T/chain.cfg" -o "$T/out.h5" -j 1)
+    set -- $(one "$B/wandel" sweep "$T/flagship.cfg" -o "$T/out.h5" -j 1)
     best1=$(awk -v a="$best1" -v r="$1" 'BEGIN { print (r > a ? r : a) }')
     cpu1=$(awk -v a="$cpu1" -v r="$2" 'BEGIN { print (r < a ? r : a) }')
-    set -- $(one "$B/wandel" sweep "$T/chain.cfg" -o "$T/out.h5" -j 2)
+    set -- $(one "$B/wandel" sweep "$T/flagship.cfg" -o "$T/out.h5" -j 2)
     best2=$(awk -v a="$best2" -v r="$1" 'BEGIN { print (r > a ? r : a) }')
     cpu2=$(awk -v a="$cpu2" -v r="$2" 'BEGIN { print (r < a ? r : a) }')
     if [ -n "$MPI" ]; then
-        set -- $(one $MPI sweep "$T/chain.cfg" -o "$T/out.h5")
+        set -- $(one $MPI sweep "$T/flagship.cfg" -o "$T/out.h5")
         bestm=$(awk -v a="$bestm" -v r="$1" 'BEGIN { print (r > a ? r : a) }')
         cpum=$(awk -v a="$cpum" -v r="$2" 'BEGIN { print (r < a ? r : a) }')
     fi
@@ -67,7 +69,7 @@ while [ $i -lt "$TRIALS" ]; do
 done
 
 echo
-echo "sweep throughput: models/bench/chain50.mdl, lhs, $RUNS runs, best of $TRIALS, $(nproc) CPUs (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "sweep throughput: models/transformation.mdl (Ruhr baseline), lhs, $RUNS runs, best of $TRIALS, $(nproc) CPUs (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 printf "%-18s %12s %12s %14s\n" "workers" "runs/s" "efficiency" "CPU ms/run"
 printf "%-18s %12.1f %12.2f %14.3f\n" "threads -j 1" "$best1" 1 "$cpu1"
 printf "%-18s %12.1f %12.2f %14.3f\n" "threads -j 2" "$best2" "$(awk -v a="$best1" -v b="$best2" 'BEGIN { print b / (2 * a) }')" "$cpu2"
