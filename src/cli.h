@@ -5,9 +5,17 @@
 #ifndef WD_CLI_H
 #define WD_CLI_H
 
+#include "wandel.h"
+
+#include <stdbool.h>
+
+/* cli_common.c: whether the directory of an output path exists and can be
+ * written and the path is not a directory; prints why not (before any work
+ * is done, so that a long run does not end in "cannot write"). */
+bool output_dir_ok(const char *path);
+
 /* cli_calibrate.c: fit a scenario's calibrate parameters to its data. */
 int cmd_calibrate(int argc, char **argv);
-#include "wandel.h"
 
 /* cli_sweep.c */
 int cli_sweep(int argc, char **argv);

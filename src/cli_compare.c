@@ -46,34 +46,6 @@ static int usage_error(const char *msg)
     return EXIT_USAGE;
 }
 
-/* Whether the directory of path exists and is writable; prints why not. */
-static bool dir_writable(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char dir[4096];
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "wandel: cannot write '%s': directory '%s' does not exist\n", path, dir);
-        return false;
-    }
-    if (access(dir, W_OK) != 0) {
-        fprintf(stderr, "wandel: cannot write '%s': directory '%s' is not writable (%s)\n", path, dir,
-                strerror(errno));
-        return false;
-    }
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "wandel: cannot write '%s': it is a directory\n", path);
-        return false;
-    }
-    return true;
-}
-
 /* path with its .h5/.hdf5/.nc extension replaced by .csv (appended when it
  * has none). */
 static char *csv_beside(const char *path)
@@ -177,7 +149,7 @@ int cmd_compare(int argc, char **argv)
         rc = EXIT_RUN;
         goto done;
     }
-    if (!dir_writable(h5) || !dir_writable(csv_path)) {
+    if (!output_dir_ok(h5) || !output_dir_ok(csv_path)) {
         rc = EXIT_USAGE;
         goto done;
     }

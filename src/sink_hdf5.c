@@ -102,6 +102,7 @@
 #include "outview.h"
 
 #include "diag.h"
+#include "h5err.h"
 #include "util.h"
 
 #include <hdf5.h>
@@ -180,35 +181,6 @@ static void h5_err(h5w *w, const char *fmt, ...)
     wd_buf_free(&b);
 }
 
-/* The innermost entry of HDF5's error stack: the place the failure was
- * detected. For a failed system call its description contains the system's
- * message as "error message = '...'". */
-typedef struct h5_reason {
-    bool found;
-    char text[160];
-} h5_reason;
-
-static herr_t h5_reason_walk(unsigned n, const H5E_error2_t *e, void *data)
-{
-    h5_reason *r = data;
-    if (n != 0 || r->found)
-        return 0;
-    r->found = true;
-    const char *sys = e->desc ? strstr(e->desc, "error message = '") : NULL;
-    if (sys) {
-        sys += strlen("error message = '");
-        size_t len = strcspn(sys, "'");
-        if (len >= sizeof r->text)
-            len = sizeof r->text - 1;
-        memcpy(r->text, sys, len);
-        r->text[len] = 0;
-        return 0;
-    }
-    if (H5Eget_msg(e->min_num, NULL, r->text, sizeof r->text) <= 0)
-        snprintf(r->text, sizeof r->text, "%s", e->desc ? e->desc : "unknown HDF5 error");
-    return 0;
-}
-
 /* Reports a failed HDF5 call as "cannot write HDF5 file: <what>: <reason>".
  * Call right after the failure, before another HDF5 call clears the error
  * stack. Returns WD_E_IO. */
@@ -216,15 +188,13 @@ static wd_status h5_fail(h5w *w, const char *fmt, ...) WD_PRINTF(2, 3);
 
 static wd_status h5_fail(h5w *w, const char *fmt, ...)
 {
-    int saved = errno;
-    h5_reason r = {0};
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, h5_reason_walk, &r);
+    char why[200];
+    h5_failure_reason(why, sizeof why, errno);
     wd_buf b = {0};
     va_list ap;
     va_start(ap, fmt);
     wd_buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    const char *why = r.found ? r.text : saved ? strerror(saved) : "HDF5 error";
     h5_err(w, "cannot write HDF5 file: %s: %s", wd_buf_str(&b), why);
     wd_buf_free(&b);
     return WD_E_IO;

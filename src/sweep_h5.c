@@ -62,6 +62,7 @@
 #include "sweep.h"
 
 #include "diag.h"
+#include "h5err.h"
 #include "util.h"
 
 #include <hdf5.h>
@@ -90,44 +91,17 @@ typedef struct h5ctx {
     wd_diags *d;
 } h5ctx;
 
-typedef struct reason_t {
-    bool found;
-    char text[200];
-} reason_t;
-
-static herr_t walk(unsigned n, const H5E_error2_t *e, void *data)
-{
-    reason_t *r = data;
-    if (n != 0 || r->found)
-        return 0;
-    r->found = true;
-    const char *sys = e->desc ? strstr(e->desc, "error message = '") : NULL;
-    if (sys) {
-        sys += strlen("error message = '");
-        size_t len = strcspn(sys, "'");
-        if (len >= sizeof r->text)
-            len = sizeof r->text - 1;
-        memcpy(r->text, sys, len);
-        r->text[len] = 0;
-    } else if (H5Eget_msg(e->min_num, NULL, r->text, sizeof r->text) <= 0) {
-        snprintf(r->text, sizeof r->text, "%s", e->desc ? e->desc : "HDF5 error");
-    }
-    return 0;
-}
-
 static wd_status fail(h5ctx *c, const char *fmt, ...) WD_PRINTF(2, 3);
 static wd_status fail(h5ctx *c, const char *fmt, ...)
 {
-    int saved = errno;
-    reason_t r = {0};
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk, &r);
+    char why[200];
+    h5_failure_reason(why, sizeof why, errno);
     wd_buf b = {0};
     va_list ap;
     va_start(ap, fmt);
     wd_buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    wd_diag_add(c->d, WD_ERROR, (wd_loc){c->path, 0, 0}, NULL, "%s: %s", wd_buf_str(&b),
-                r.found ? r.text : saved ? strerror(saved) : "HDF5 error");
+    wd_diag_add(c->d, WD_ERROR, (wd_loc){c->path, 0, 0}, NULL, "%s: %s", wd_buf_str(&b), why);
     wd_buf_free(&b);
     return WD_E_IO;
 }

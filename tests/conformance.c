@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "datafile.h"
 #include "util.h"
 
 /* ---- reading a reference table ---------------------------------------------- */
@@ -60,51 +61,11 @@ typedef struct ref_table {
 } ref_table;
 
 /* Canonical key of "Var[E1, E2]" or "\"quoted\"[...]": each part
- * canonicalised like model names. */
+ * canonicalised like model names, as data files' keys are (never NULL). */
 static char *canon_key(const char *s)
 {
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        n--;
-    while (n && isspace((unsigned char)*s))
-        s++, n--;
-    const char *br = NULL;
-    /* the last '[' that closes at the end */
-    if (n && s[n - 1] == ']')
-        for (size_t i = n; i-- > 0;)
-            if (s[i] == '[') {
-                br = s + i;
-                break;
-            }
-    size_t nl = br ? (size_t)(br - s) : n;
-    const char *name = s;
-    while (nl && isspace((unsigned char)name[nl - 1]))
-        nl--;
-    if (nl >= 2 && name[0] == '"' && name[nl - 1] == '"')
-        name++, nl -= 2;
-    wd_buf b = {0};
-    char *cn = wd_canon_name(name, nl);
-    wd_buf_puts(&b, cn ? cn : "");
-    wd_xfree(cn);
-    if (br) {
-        wd_buf_putc(&b, '[');
-        const char *p = br + 1, *end = s + n - 1;
-        bool first = true;
-        while (p < end) {
-            const char *c = memchr(p, ',', (size_t)(end - p));
-            if (!c)
-                c = end;
-            char *ce = wd_canon_name(p, (size_t)(c - p));
-            if (!first)
-                wd_buf_putc(&b, ',');
-            wd_buf_puts(&b, ce ? ce : "");
-            wd_xfree(ce);
-            first = false;
-            p = c + 1;
-        }
-        wd_buf_putc(&b, ']');
-    }
-    return wd_buf_take(&b);
+    char *k = df_canon_key(s, strlen(s));
+    return k ? k : wd_xstrdup("");
 }
 
 /* Splits a line into fields at sep, removing CSV quotes. */
