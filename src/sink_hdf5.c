@@ -102,7 +102,7 @@
 #include "outview.h"
 
 #include "diag.h"
-#include "h5err.h"
+#include "h5util.h"
 #include "util.h"
 
 #include <hdf5.h>
@@ -347,23 +347,6 @@ static wd_status check_view(h5w *w)
 
 /* ---- names ------------------------------------------------------------------------ */
 
-/* '/' -> U+2215 (UTF-8 E2 88 95). Returns a heap string or NULL. */
-static char *escape_name(const char *s)
-{
-    wd_buf b = {0};
-    for (; *s; s++) {
-        if (*s == '/')
-            wd_buf_puts(&b, "\xE2\x88\x95");
-        else
-            wd_buf_putc(&b, *s);
-    }
-    if (b.oom) {
-        wd_buf_free(&b);
-        return NULL;
-    }
-    return wd_buf_take(&b);
-}
-
 /* Reserves base, or base_2, base_3, ... when taken. Heap string or NULL. */
 static char *take_unique(h5w *w, const char *base)
 {
@@ -456,7 +439,7 @@ static wd_status plan_names(h5w *w)
             coord *c = &w->coords.v[i];
             if ((pass == 0) != (c->rep == 0))
                 continue;
-            char *base = escape_name(c->dim->name);
+            char *base = h5_escape_name(c->dim->name);
             if (base && c->rep > 0) {
                 wd_buf b = {0};
                 wd_buf_printf(&b, "%s_%zu", base, c->rep + 1);
@@ -472,7 +455,7 @@ static wd_status plan_names(h5w *w)
     if (!w->vnames)
         return oom(w);
     for (size_t i = 0; i < v->nvars; i++) {
-        char *base = escape_name(v->vars[i].name);
+        char *base = h5_escape_name(v->vars[i].name);
         w->vnames[i] = base ? take_unique(w, base) : NULL;
         wd_xfree(base);
         if (!w->vnames[i])
@@ -483,51 +466,21 @@ static wd_status plan_names(h5w *w)
 
 /* ---- attributes ---------------------------------------------------------------- */
 
-static bool is_ascii(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s >= 0x80)
-            return false;
-    return true;
-}
-
-/* Scalar fixed-length string attribute; "" is stored as one NUL byte. */
+/* A string attribute (see h5_put_str_attr); failure reported for owner. */
 static wd_status put_str_attr(h5w *w, hid_t obj, const char *name, const char *value,
                               const char *owner)
 {
-    if (!value)
-        value = "";
-    size_t len = strlen(value);
-    wd_status st = WD_OK;
-    hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), attr = H5I_INVALID_HID;
-    if (type < 0 || space < 0 || H5Tset_size(type, len ? len : 1) < 0 ||
-        H5Tset_strpad(type, H5T_STR_NULLTERM) < 0 ||
-        H5Tset_cset(type, is_ascii(value) ? H5T_CSET_ASCII : H5T_CSET_UTF8) < 0 ||
-        (attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
-        H5Awrite(attr, type, len ? value : "") < 0)
-        st = h5_fail(w, "cannot write attribute '%s' of '%s'", name, owner);
-    if (attr >= 0)
-        H5Aclose(attr);
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    return st;
+    if (!h5_put_str_attr(obj, name, value))
+        return h5_fail(w, "cannot write attribute '%s' of '%s'", name, owner);
+    return WD_OK;
 }
 
 static wd_status put_num_attr(h5w *w, hid_t obj, const char *name, hid_t ftype, hid_t mtype,
                               const void *value, const char *owner)
 {
-    wd_status st = WD_OK;
-    hid_t space = H5Screate(H5S_SCALAR), attr = H5I_INVALID_HID;
-    if (space < 0 || (attr = H5Acreate2(obj, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
-        H5Awrite(attr, mtype, value) < 0)
-        st = h5_fail(w, "cannot write attribute '%s' of '%s'", name, owner);
-    if (attr >= 0)
-        H5Aclose(attr);
-    if (space >= 0)
-        H5Sclose(space);
-    return st;
+    if (!h5_put_num_attr(obj, name, ftype, mtype, 1, value))
+        return h5_fail(w, "cannot write attribute '%s' of '%s'", name, owner);
+    return WD_OK;
 }
 
 static wd_status put_double_attr(h5w *w, hid_t obj, const char *name, double x,
@@ -558,17 +511,7 @@ static hid_t float_dcpl(int rank, const hsize_t *shape, hsize_t *chunk)
         goto fail;
     if (rank == 0 || total == 0 || total * sizeof(double) <= SMALL_BYTES)
         return dcpl;
-    /* Innermost dimensions whole first, the budget left over goes to the
-     * outer ones: whole element rows times a block of time points. */
-    hsize_t budget = CHUNK_ELEMS;
-    for (int d = rank - 1; d >= 0; d--) {
-        chunk[d] = shape[d] < budget ? shape[d] : budget;
-        if (chunk[d] == 0)
-            chunk[d] = 1;
-        budget /= chunk[d];
-        if (budget == 0)
-            budget = 1;
-    }
+    h5_chunk_shape(rank, shape, CHUNK_ELEMS, chunk);
     if (H5Pset_chunk(dcpl, rank, chunk) < 0)
         goto fail;
     if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0 &&
@@ -595,24 +538,6 @@ static hid_t create_float(h5w *w, const char *name, int rank, const hsize_t *sha
     if (space >= 0)
         H5Sclose(space);
     return ds;
-}
-
-/* Writes n doubles from buf into the hyperslab start/count of ds. */
-static bool write_block(hid_t ds, int rank, const hsize_t *start, const hsize_t *count,
-                        const double *buf)
-{
-    hsize_t n = 1;
-    for (int d = 0; d < rank; d++)
-        n *= count[d];
-    hid_t fspace = H5Dget_space(ds), mspace = H5Screate_simple(1, &n, NULL);
-    bool ok = fspace >= 0 && mspace >= 0 &&
-              H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
-              H5Dwrite(ds, H5T_NATIVE_DOUBLE, mspace, fspace, H5P_DEFAULT, buf) >= 0;
-    if (mspace >= 0)
-        H5Sclose(mspace);
-    if (fspace >= 0)
-        H5Sclose(fspace);
-    return ok;
 }
 
 static wd_status write_time(h5w *w)
@@ -767,7 +692,7 @@ static wd_status write_values(h5w *w, const out_var *x, const char *name, hid_t 
                    x->nelems * sizeof *buf);
         start[0] = k0;
         count[0] = nk;
-        if (!write_block(ds, rank, start, count, buf)) {
+        if (!h5_write_slab(ds, H5T_NATIVE_DOUBLE, rank, start, count, buf)) {
             st = h5_fail(w, "cannot write dataset '%s'", name);
             break;
         }

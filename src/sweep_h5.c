@@ -62,7 +62,7 @@
 #include "sweep.h"
 
 #include "diag.h"
-#include "h5err.h"
+#include "h5util.h"
 #include "util.h"
 
 #include <hdf5.h>
@@ -114,64 +114,17 @@ static wd_status nomem(h5ctx *c)
 
 /* ---- names ------------------------------------------------------------------------------ */
 
-static char *escape_name(const char *s)
-{
-    wd_buf b = {0};
-    for (; *s; s++) {
-        if (*s == '/')
-            wd_buf_puts(&b, "\xE2\x88\x95");
-        else
-            wd_buf_putc(&b, *s);
-    }
-    return b.oom ? (wd_buf_free(&b), NULL) : wd_buf_take(&b);
-}
-
 /* ---- writing helpers ----------------------------------------------------------------------- */
-
-static bool is_ascii(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s >= 0x80)
-            return false;
-    return true;
-}
 
 static wd_status put_str(h5ctx *c, hid_t obj, const char *name, const char *value)
 {
-    if (!value)
-        value = "";
-    size_t len = strlen(value);
-    wd_status st = WD_OK;
-    hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), attr = H5I_INVALID_HID;
-    if (type < 0 || space < 0 || H5Tset_size(type, len ? len : 1) < 0 ||
-        H5Tset_strpad(type, H5T_STR_NULLTERM) < 0 ||
-        H5Tset_cset(type, is_ascii(value) ? H5T_CSET_ASCII : H5T_CSET_UTF8) < 0 ||
-        (attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
-        H5Awrite(attr, type, len ? value : "") < 0)
-        st = fail(c, "cannot write attribute '%s'", name);
-    if (attr >= 0)
-        H5Aclose(attr);
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    return st;
+    return h5_put_str_attr(obj, name, value) ? WD_OK : fail(c, "cannot write attribute '%s'", name);
 }
 
 static wd_status put_attr(h5ctx *c, hid_t obj, const char *name, hid_t ftype, hid_t mtype, size_t n,
                           const void *v)
 {
-    wd_status st = WD_OK;
-    hsize_t dims = n;
-    hid_t space = n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dims, NULL), attr = H5I_INVALID_HID;
-    if (space < 0 || (attr = H5Acreate2(obj, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
-        H5Awrite(attr, mtype, v) < 0)
-        st = fail(c, "cannot write attribute '%s'", name);
-    if (attr >= 0)
-        H5Aclose(attr);
-    if (space >= 0)
-        H5Sclose(space);
-    return st;
+    return h5_put_num_attr(obj, name, ftype, mtype, n, v) ? WD_OK : fail(c, "cannot write attribute '%s'", name);
 }
 
 static wd_status put_f64(h5ctx *c, hid_t obj, const char *name, double v)
@@ -187,22 +140,6 @@ static wd_status put_u64(h5ctx *c, hid_t obj, const char *name, uint64_t v)
 static wd_status put_i64(h5ctx *c, hid_t obj, const char *name, int64_t v)
 {
     return put_attr(c, obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &v);
-}
-
-/* Chunk shape for a float dataset: innermost dimensions whole first, the
- * budget left over to the outer ones (whole runs per chunk when a run
- * fits). */
-static void chunk_shape(int rank, const hsize_t *shape, hsize_t *chunk)
-{
-    hsize_t budget = CHUNK_ELEMS;
-    for (int d = rank - 1; d >= 0; d--) {
-        chunk[d] = shape[d] < budget ? shape[d] : budget;
-        if (chunk[d] == 0)
-            chunk[d] = 1;
-        budget /= chunk[d];
-        if (budget == 0)
-            budget = 1;
-    }
 }
 
 /* A dataset: float64 with NaN fill, chunked and compressed when its size
@@ -233,23 +170,6 @@ static hid_t create(h5ctx *c, hid_t f, const char *name, hid_t type, int rank, c
     if (space >= 0)
         H5Sclose(space);
     return ds;
-}
-
-static bool write_slab(hid_t ds, hid_t mtype, int rank, const hsize_t *start, const hsize_t *count, const void *buf)
-{
-    hsize_t n = 1;
-    for (int i = 0; i < rank; i++)
-        n *= count[i];
-    if (n == 0)
-        return true;
-    hid_t fs = H5Dget_space(ds), ms = H5Screate_simple(1, &n, NULL);
-    bool ok = fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
-              H5Dwrite(ds, mtype, ms, fs, H5P_DEFAULT, buf) >= 0;
-    if (ms >= 0)
-        H5Sclose(ms);
-    if (fs >= 0)
-        H5Sclose(fs);
-    return ok;
 }
 
 static hid_t str_type(void)
@@ -440,7 +360,7 @@ static wd_status write_coords(hw *w)
     for (size_t i = 0; i < m->ndims; i++)
         w->dim_sc[i] = H5I_INVALID_HID;
     for (size_t i = 0; i < m->ndims; i++) {
-        char *nm = escape_name(m->dims[i].name);
+        char *nm = h5_escape_name(m->dims[i].name);
         if (!nm)
             return nomem(c);
         w->dim_sc[i] = write_names(c, w->f, nm, (const char *const *)m->dims[i].elems, m->dims[i].n, m->dims[i].name);
@@ -471,7 +391,7 @@ static wd_status write_column(hw *w, const char *name, const double *mat, size_t
     hsize_t R = w->R, ch = R < RUN_CHUNK ? R : RUN_CHUNK;
     const double nan = NAN;
     *out = H5I_INVALID_HID;
-    char *nm = escape_name(name);
+    char *nm = h5_escape_name(name);
     double *col = wd_xmalloc((R + 1) * sizeof *col);
     if (!nm || !col) {
         wd_xfree(nm);
@@ -591,9 +511,9 @@ static wd_status write_series(hw *w, size_t si)
     shape[1] = m->ntime;
     for (size_t d = 0; d < s->ndims; d++)
         shape[2 + d] = m->dims[s->dims[d]].n;
-    chunk_shape(rank, shape, chunk);
+    h5_chunk_shape(rank, shape, CHUNK_ELEMS, chunk);
     const double nan = NAN;
-    char *nm = escape_name(s->name);
+    char *nm = h5_escape_name(s->name);
     if (!nm)
         return nomem(c);
     hid_t ds = create(c, w->f, nm, H5T_IEEE_F64LE, rank, shape, chunk, true, &nan);
@@ -619,7 +539,7 @@ static wd_status write_series(hw *w, size_t si)
         }
         start[0] = i0;
         count[0] = nb;
-        if (!write_slab(ds, H5T_NATIVE_DOUBLE, rank, start, count, buf))
+        if (!h5_write_slab(ds, H5T_NATIVE_DOUBLE, rank, start, count, buf))
             st = fail(c, "cannot write dataset '%s'", nm);
     }
     wd_xfree(buf);
@@ -655,11 +575,11 @@ static wd_status write_series_summary(hw *w, size_t si)
     shape[1] = m->ntime;
     for (size_t d = 0; d < s->ndims; d++)
         shape[2 + d] = m->dims[s->dims[d]].n;
-    chunk_shape(rank, shape, chunk);
+    h5_chunk_shape(rank, shape, CHUNK_ELEMS, chunk);
     const double nan = NAN;
     wd_buf name = {0};
     wd_buf_printf(&name, "%s_summary", s->name);
-    char *nm = name.oom ? NULL : escape_name(wd_buf_str(&name));
+    char *nm = name.oom ? NULL : h5_escape_name(wd_buf_str(&name));
     size_t cb = R ? SUMMARY_BUDGET / R : cells;
     if (cb == 0)
         cb = 1;
@@ -1202,7 +1122,7 @@ static wd_status read_meta(sweep_h5 *h)
         return nomem(&h->c);
     }
     for (size_t j = 0; j < m->nparams; j++) {
-        char *nm = escape_name(m->param_names[j]);
+        char *nm = h5_escape_name(m->param_names[j]);
         hid_t ds = nm ? H5Dopen2(f, nm, H5P_DEFAULT) : H5I_INVALID_HID;
         wd_xfree(nm);
         if (ds < 0) {
@@ -1217,7 +1137,7 @@ static wd_status read_meta(sweep_h5 *h)
         }
     }
     for (size_t j = 0; j < m->nmetrics; j++) {
-        char *nm = escape_name(m->metric_names[j]);
+        char *nm = h5_escape_name(m->metric_names[j]);
         hid_t ds = nm ? H5Dopen2(f, nm, H5P_DEFAULT) : H5I_INVALID_HID;
         wd_xfree(nm);
         if (ds < 0) {
@@ -1272,7 +1192,7 @@ static wd_status read_meta(sweep_h5 *h)
     for (size_t i = 0; i < n; i++) {
         sweep_series *s = &m->series[i];
         s->name = snames[i];
-        char *nm = escape_name(s->name);
+        char *nm = h5_escape_name(s->name);
         hid_t ds = nm ? H5Dopen2(f, nm, H5P_DEFAULT) : H5I_INVALID_HID;
         wd_xfree(nm);
         if (ds < 0) {
@@ -1308,7 +1228,7 @@ static wd_status read_meta(sweep_h5 *h)
                     m->dims = nd2;
                     sweep_dim *x = &m->dims[m->ndims];
                     memset(x, 0, sizeof *x);
-                    char *dsn = escape_name(dn[k]);
+                    char *dsn = h5_escape_name(dn[k]);
                     x->elems = dsn ? get_strings(f, dsn, &x->n) : NULL;
                     wd_xfree(dsn);
                     x->name = wd_xstrdup(dn[k]);
@@ -1381,7 +1301,7 @@ wd_status sweep_h5_open(const char *path, wd_diags *d, sweep_h5 **out)
             if (!st && (!(h->reason = get_strings(h->f, "reason", &nr)) || nr != R))
                 st = bad_file(h, "cannot read reason");
             for (size_t j = 0; !st && j < m->nparams; j++) {
-                char *nm = escape_name(m->param_names[j]);
+                char *nm = h5_escape_name(m->param_names[j]);
                 if (!nm || !get_doubles(h->f, nm, col, R))
                     st = bad_file(h, "cannot read a parameter");
                 for (size_t i = 0; !st && i < R; i++)
@@ -1389,7 +1309,7 @@ wd_status sweep_h5_open(const char *path, wd_diags *d, sweep_h5 **out)
                 wd_xfree(nm);
             }
             for (size_t j = 0; !st && j < m->nmetrics; j++) {
-                char *nm = escape_name(m->metric_names[j]);
+                char *nm = h5_escape_name(m->metric_names[j]);
                 if (!nm || !get_doubles(h->f, nm, col, R))
                     st = bad_file(h, "cannot read a metric");
                 for (size_t i = 0; !st && i < R; i++)
@@ -1397,7 +1317,7 @@ wd_status sweep_h5_open(const char *path, wd_diags *d, sweep_h5 **out)
                 wd_xfree(nm);
             }
             for (size_t j = 0; !st && j < m->nseries; j++) {
-                char *nm = escape_name(m->series[j].name);
+                char *nm = h5_escape_name(m->series[j].name);
                 h->series_ds[j] = nm ? H5Dopen2(h->f, nm, H5P_DEFAULT) : H5I_INVALID_HID;
                 wd_xfree(nm);
                 if (h->series_ds[j] < 0)
