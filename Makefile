@@ -132,13 +132,17 @@ backcast: deps all
 	@$(PYTHON) tools/plot_backcast.py --wandel $(BUILD)/wandel -o docs/backcast.png
 
 # The comparison of regions x policy packages x shocks and its report: HDF5,
-# CSV, PNG figures and an HTML page a reader without wandel can follow.
+# CSV, PNG figures and an HTML page a reader without wandel can follow;
+# then, where chromium is installed (make deps-browser), a headless browser
+# checks that every figure of the page loads.
 report: deps all
 	./$(BUILD)/wandel compare scenarios/comparison.cfg -o results/comparison.h5
 	$(PYTHON) tools/report.py results/comparison.h5 -o results/report
+	@sh tools/check_report.sh results/report/index.html; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 77 ]
 
-# Chromium, for tests/report.test.sh's check that every figure of the report
-# loads in a real browser (the test skips without it).
+# Chromium, for the check that every figure of a report loads in a real
+# browser (tools/check_report.sh: make report and tests/report.test.sh; both
+# skip it without chromium).
 deps-browser:
 	@$(MAKE) --no-print-directory deps DEB_PKGS="chromium"
 
