@@ -10,6 +10,7 @@
  * here. Both files appear whole or not at all.
  */
 #include "calib.h"
+#include "atomic_file.h"
 #include "outview.h"
 
 #include <errno.h>
@@ -205,65 +206,7 @@ void wd_calib_report(const wd_calib *c, FILE *out)
 
 wd_status calib_write_atomic(const char *path, const char *text, size_t len, wd_diags *d)
 {
-    char *dir = wd_dirname(path);
-    if (!dir)
-        return WD_E_NOMEM;
-    wd_buf tb = {0};
-    static _Atomic unsigned long seq;
-    wd_buf_printf(&tb, "%s/.%s.tmp.%ld.%lu", dir, base_name(path), (long)getpid(), seq++);
-    if (tb.oom) {
-        wd_xfree(dir);
-        wd_buf_free(&tb);
-        return WD_E_NOMEM;
-    }
-    const char *tmp = wd_buf_str(&tb);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
-    wd_status st = WD_OK;
-    if (fd < 0) {
-        wd_diag_add(d, WD_ERROR, (wd_loc){0}, NULL, "cannot write '%s': %s", path, strerror(errno));
-        st = WD_E_IO;
-        goto done;
-    }
-    size_t off = 0;
-    while (off < len) {
-        ssize_t k = write(fd, text + off, len - off);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            wd_diag_add(d, WD_ERROR, (wd_loc){0}, NULL, "cannot write '%s': %s", path,
-                        k < 0 ? strerror(errno) : "short write");
-            st = WD_E_IO;
-            break;
-        }
-        off += (size_t)k;
-    }
-    if (st == WD_OK && fsync(fd) != 0) {
-        wd_diag_add(d, WD_ERROR, (wd_loc){0}, NULL, "cannot write '%s': fsync: %s", path, strerror(errno));
-        st = WD_E_IO;
-    }
-    if (close(fd) != 0 && st == WD_OK) {
-        wd_diag_add(d, WD_ERROR, (wd_loc){0}, NULL, "cannot write '%s': %s", path, strerror(errno));
-        st = WD_E_IO;
-    }
-    if (st == WD_OK && rename(tmp, path) != 0) {
-        wd_diag_add(d, WD_ERROR, (wd_loc){0}, NULL, "cannot write '%s': rename: %s", path, strerror(errno));
-        st = WD_E_IO;
-    }
-    if (st != WD_OK) {
-        unlink(tmp);
-    } else {
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-        if (dfd >= 0) {
-            if (fsync(dfd) != 0)
-                wd_diag_add(d, WD_WARNING, (wd_loc){0}, NULL, "'%s' was written but its directory could not be synced",
-                            path);
-            close(dfd);
-        }
-    }
-done:
-    wd_xfree(dir);
-    wd_buf_free(&tb);
-    return st;
+    return wd_write_file_atomic(path, text, len, d);
 }
 
 /* ---- the fitted layer ---------------------------------------------------------------------- */

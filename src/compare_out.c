@@ -5,6 +5,8 @@
  */
 #include "compare.h"
 
+#include "atomic_file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -174,67 +176,6 @@ static void csv_row(wd_buf *b, const char *region, const char *pkg, const char *
     wd_buf_printf(b, ",%.10g\n", v);
 }
 
-/* Writes bytes to path atomically: a temporary beside it, fsync, rename,
- * directory fsync (as the result writers). */
-static wd_status write_atomic(const char *path, const char *data, size_t len, wd_diags *d)
-{
-    char *dir = wd_dirname(path);
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    wd_remove_stale_temps(path);
-    wd_buf tmpl = {0};
-    wd_buf_printf(&tmpl, "%s/.%s.tmp.%ld.XXXXXX", dir ? dir : ".", base, (long)getpid());
-    char *tmp = wd_buf_take(&tmpl);
-    wd_status st = WD_E_NOMEM;
-    if (!dir || !tmp)
-        goto done;
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        wd_diag_add(d, WD_ERROR, (wd_loc){path, 0, 0}, NULL, "cannot write: %s (directory '%s')", strerror(errno), dir);
-        st = WD_E_IO;
-        goto done;
-    }
-    const char *p = data;
-    size_t left = len;
-    st = WD_OK;
-    while (left > 0) {
-        ssize_t k = write(fd, p, left);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            st = WD_E_IO;
-            break;
-        }
-        p += k;
-        left -= (size_t)k;
-    }
-    if (st == WD_OK && fsync(fd) != 0)
-        st = WD_E_IO;
-    int err = errno;
-    if (close(fd) != 0 && st == WD_OK) {
-        st = WD_E_IO;
-        err = errno;
-    }
-    if (st == WD_OK && rename(tmp, path) != 0) {
-        st = WD_E_IO;
-        err = errno;
-    }
-    if (st != WD_OK) {
-        wd_diag_add(d, WD_ERROR, (wd_loc){path, 0, 0}, NULL, "cannot write: %s", strerror(err));
-        unlink(tmp);
-    } else {
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-    }
-done:
-    wd_xfree(dir);
-    wd_xfree(tmp);
-    return st;
-}
-
 wd_status wd_comparison_write_csv(const wd_comparison *c, const char *path, wd_diags *diags)
 {
     if (!c->ran) {
@@ -268,7 +209,7 @@ wd_status wd_comparison_write_csv(const wd_comparison *c, const char *path, wd_d
         wd_buf_free(&b);
         return WD_E_NOMEM;
     }
-    wd_status st = write_atomic(path, wd_buf_str(&b), b.n, diags);
+    wd_status st = wd_write_file_atomic(path, wd_buf_str(&b), b.n, diags);
     wd_buf_free(&b);
     return st;
 }

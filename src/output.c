@@ -2,6 +2,7 @@
  * wd_write_table / wd_write_hdf5 (wandel.h).
  */
 #include "outview.h"
+#include "atomic_file.h"
 #include "run_internal.h"
 
 #include <errno.h>
@@ -138,56 +139,39 @@ wd_status wd_write_hdf5(const wd_run *r, const wd_output_opts *o, const char *pa
 
 wd_status wd_write_table_file(const wd_run *r, const wd_output_opts *o, const char *path, char sep, wd_diags *d)
 {
-    char *dir = wd_dirname(path);
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    wd_remove_stale_temps(path);
-    wd_buf tmpl = {0};
-    wd_buf_printf(&tmpl, "%s/.%s.tmp.%ld.XXXXXX", dir ? dir : ".", base, (long)getpid());
-    char *tmp = wd_buf_take(&tmpl);
-    wd_status st = WD_E_NOMEM;
-    int fd = -1;
-    FILE *f = NULL;
-    if (!dir || !tmp)
-        goto done;
-    fd = mkstemp(tmp);
+    char *tmp;
+    int fd = wd_temp_create(path, &tmp);
     if (fd < 0) {
+        int err = errno;
+        char *dir = wd_dirname(path);
         wd_diag_add(d, WD_ERROR, (wd_loc){path, 0, 0}, NULL, "cannot write results: %s (directory '%s')",
-                    strerror(errno), dir);
-        st = WD_E_IO;
-        goto done;
+                    strerror(err), dir ? dir : ".");
+        wd_xfree(dir);
+        return err == ENOMEM ? WD_E_NOMEM : WD_E_IO;
     }
-    f = fdopen(fd, "w");
+    FILE *f = fdopen(fd, "w");
     if (!f) {
-        close(fd);
-        unlink(tmp);
+        int err = errno;
+        const char *step;
+        wd_temp_commit(fd, tmp, path, false, &step);
+        wd_xfree(tmp);
+        wd_diag_add(d, WD_ERROR, (wd_loc){path, 0, 0}, NULL, "cannot write results: %s", strerror(err));
+        return WD_E_IO;
+    }
+    wd_status st = wd_write_table(r, o, f, sep, d);
+    int err = 0;
+    if (st == WD_OK && (fflush(f) != 0 || fsync(fileno(f)) != 0))
+        err = errno;
+    if (fclose(f) != 0 && st == WD_OK && !err)
+        err = errno;
+    const char *step;
+    int cerr = wd_temp_commit(-1, tmp, path, st == WD_OK && !err, &step);
+    if (st == WD_OK && !err)
+        err = cerr;
+    if (err) {
+        wd_diag_add(d, WD_ERROR, (wd_loc){path, 0, 0}, NULL, "cannot write results: %s", strerror(err));
         st = WD_E_IO;
-        goto done;
     }
-    st = wd_write_table(r, o, f, sep, d);
-    if (st == WD_OK && (fflush(f) != 0 || fsync(fileno(f)) != 0)) {
-        wd_diag_add(d, WD_ERROR, (wd_loc){path, 0, 0}, NULL, "cannot write results: %s", strerror(errno));
-        st = WD_E_IO;
-    }
-    if (fclose(f) != 0 && st == WD_OK) {
-        wd_diag_add(d, WD_ERROR, (wd_loc){path, 0, 0}, NULL, "cannot write results: %s", strerror(errno));
-        st = WD_E_IO;
-    }
-    if (st == WD_OK && rename(tmp, path) != 0) {
-        wd_diag_add(d, WD_ERROR, (wd_loc){path, 0, 0}, NULL, "cannot write results: %s", strerror(errno));
-        st = WD_E_IO;
-    }
-    if (st != WD_OK) {
-        unlink(tmp);
-    } else {
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-    }
-done:
-    wd_xfree(dir);
     wd_xfree(tmp);
     return st;
 }

@@ -52,6 +52,11 @@ expect 0 "run to csv" "$W" run tests/models/teacup.mdl --set "Room Temperature=2
 head -1 "$T/r.csv" | grep -q "^Time,Teacup Temperature," && ok "CSV header" || bad "CSV header"
 sed -n 2p "$T/r.csv" | grep -q "^0,180,16,20," && ok "--set applied" || bad "--set: $(sed -n 2p "$T/r.csv")"
 ls -a "$T" | grep -q '\.tmp\.' && bad "temporary file left behind" || ok "no temporary file left"
+# result files get the permissions of any new file (0666 less the umask),
+# not the 0600 of a private temporary
+(umask 022 && "$W" run tests/models/teacup.mdl -o "$T/perm.csv" && "$W" run tests/models/teacup.mdl -o "$T/perm.h5") >/dev/null 2>&1
+[ "$(stat -c %a "$T/perm.csv") $(stat -c %a "$T/perm.h5")" = "644 644" ] && ok "results readable by others under umask 022" ||
+    bad "result permissions: $(stat -c %a "$T/perm.csv") $(stat -c %a "$T/perm.h5")"
 expect 2 "--set unknown variable" "$W" run tests/models/teacup.mdl --set "Room Temp=20"
 contains "$T/err" "did you mean 'Room Temperature'" "--set suggests the nearest name"
 # --set on a computed variable replaces its equation, as a scenario's set does

@@ -41,6 +41,8 @@ expect 0 "small comparison" "$W" compare tests/compare/small.cfg -o "$T/small.h5
 contains "$T/out" "best package per region by minimax regret" "summary table"
 contains "$T/out" "Pittsburgh" "summary lists every region"
 [ -s "$T/small.h5" ] && [ -s "$T/small.csv" ] && ok "HDF5 and CSV written" || bad "HDF5 and CSV written"
+[ "$(stat -c %a "$T/small.csv")" = "$(stat -c %a "$T/small.h5")" ] && ok "CSV has the HDF5 file's permissions" ||
+    bad "CSV permissions $(stat -c %a "$T/small.csv"), HDF5 $(stat -c %a "$T/small.h5")"
 ls -a "$T" | grep -q '\.tmp\.' && bad "temporary file left behind" || ok "no temporary file left"
 expect 0 "same on one thread" "$W" compare tests/compare/small.cfg -o "$T/one.h5" -j 1 -q
 cmp -s "$T/small.csv" "$T/one.csv" && ok "CSV identical on 1 and 2 threads" || bad "CSV differs between 1 and 2 threads"
