@@ -614,9 +614,6 @@ done:
     return st;
 }
 
-/* Copies the variable's values into its dataset, one chunk row of time
- * points at a time so that memory stays bounded and each write fills whole
- * chunks. */
 /* With outer dimensions: gathers the variable's values from every block it
  * spans into one buffer in dataset order and writes them at once. */
 static wd_status write_values_outer(h5w *w, const out_var *x, const char *name, hid_t ds)
@@ -662,6 +659,9 @@ static wd_status write_values_outer(h5w *w, const out_var *x, const char *name, 
     return st;
 }
 
+/* Copies the variable's values into its dataset, one chunk row of time
+ * points at a time so that memory stays bounded and each write fills whole
+ * chunks. */
 static wd_status write_values(h5w *w, const out_var *x, const char *name, hid_t ds, int rank,
                               const hsize_t *shape, const hsize_t *chunk)
 {
