@@ -272,6 +272,10 @@ void wd_calib_free(wd_calib *c);
 typedef struct wd_calib_opts {
     unsigned nthreads;  /* runs evaluated in parallel (Jacobian columns); 0 = 1 */
     FILE *progress;     /* a line per start, or NULL */
+    unsigned starts;    /* starts; 0 = the spec's calibrate.starts */
+    int iterations;     /* iterations per start; 0 = the spec's calibrate.iterations;
+                           < 0 = none: the statistics at the first start point (a
+                           check that the spec runs, without fitting) */
 } wd_calib_opts;
 
 /* Runs every start and keeps the best, then the statistics at it (once per

@@ -936,7 +936,8 @@ wd_status wd_calib_fit(wd_calib *c, const wd_calib_opts *o, wd_diags *d)
             c->nthreads++;
         }
     }
-    c->nstarts = (size_t)c->spec->starts;
+    c->nstarts = o && o->starts ? (size_t)o->starts : (size_t)c->spec->starts;
+    c->iterations = !o || o->iterations == 0 ? c->spec->iterations : o->iterations > 0 ? o->iterations : 0;
     c->starts = wd_xcalloc(c->nstarts, sizeof *c->starts);
     c->cov = wd_xmalloc(np * np * sizeof(double));
     c->corr = wd_xmalloc(np * np * sizeof(double));
@@ -973,8 +974,9 @@ wd_status wd_calib_fit(wd_calib *c, const wd_calib_opts *o, wd_diags *d)
         memcpy(cs->x0, x0 + s * np, np * sizeof(double));
         for (size_t j = 0; j < np; j++) {
             const calib_param *p = &c->par[j];
-            /* a start on a bound would stay there (dx/du = 0): move it in by 0.1% of the range */
-            double in = 1e-3 * (p->hi - p->lo), xj = cs->x0[j];
+            /* a start on a bound would stay there (dx/du = 0): move it in by 0.1% of the range
+             * (not when there are no iterations: then the start point itself is evaluated) */
+            double in = c->iterations > 0 ? 1e-3 * (p->hi - p->lo) : 0, xj = cs->x0[j];
             xj = xj < p->lo + in ? p->lo + in : xj > p->hi - in ? p->hi - in : xj;
             gsl_vector_set(u0, j, to_u(p, xj));
         }
@@ -986,12 +988,16 @@ wd_status wd_calib_fit(wd_calib *c, const wd_calib_opts *o, wd_diags *d)
             cs->status = "the model failed at the start point";
             cs->ssr = INFINITY;
         } else {
-            if (gst == GSL_SUCCESS)
-                gst = gsl_multifit_nlinear_driver((size_t)c->spec->iterations, 1e-8, 1e-10, 1e-10, NULL, NULL, &info,
-                                                  w);
-            cs->status = gst == GSL_SUCCESS || gst == GSL_EMAXITER || gst == GSL_ENOPROG ? stop_text(gst, info)
-                                                                                          : "failed";
-            u_to_x(c, gsl_multifit_nlinear_position(w), cs->x);
+            /* no iterations: the start point itself (GSL's driver would take one) */
+            if (gst == GSL_SUCCESS && c->iterations > 0)
+                gst = gsl_multifit_nlinear_driver((size_t)c->iterations, 1e-8, 1e-10, 1e-10, NULL, NULL, &info, w);
+            cs->status = c->iterations == 0 && gst == GSL_SUCCESS                           ? "not fitted (no iterations)"
+                         : gst == GSL_SUCCESS || gst == GSL_EMAXITER || gst == GSL_ENOPROG ? stop_text(gst, info)
+                                                                                           : "failed";
+            if (c->iterations > 0)
+                u_to_x(c, gsl_multifit_nlinear_position(w), cs->x);
+            else /* the start itself, not its round trip through the transform */
+                memcpy(cs->x, cs->x0, np * sizeof(double));
             gsl_vector *f = gsl_multifit_nlinear_residual(w);
             double ssr = 0;
             for (size_t i = 0; i < n; i++)

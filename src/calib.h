@@ -79,6 +79,7 @@ struct wd_calib {
     bool fitted;
     calib_start *starts;
     size_t nstarts, best, nsame;
+    int iterations;      /* per start (0: none, the start point evaluated only) */
     double ssr, s2, tq;  /* SSR, s^2 = SSR/(n-p), t(0.975, n-p) */
     double *cov, *corr;  /* np x np */
     double gamma;        /* collinearity index (Brun et al. 2001) */

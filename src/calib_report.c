@@ -83,9 +83,13 @@ static void warnings(const wd_calib *c, wd_buf *b)
                       nw++ ? "" : "\nwarnings\n", c->nsame, c->nstarts);
     const calib_start *bs = &c->starts[c->best];
     if (strcmp(bs->status, "iteration limit reached") == 0)
-        wd_buf_printf(b, "%s  the best start stopped at the iteration limit (calibrate.iterations = %d); the fit may "
-                         "not have converged\n",
-                      nw++ ? "" : "\nwarnings\n", c->spec->iterations);
+        wd_buf_printf(b, "%s  the best start stopped at the iteration limit (%d iterations, calibrate.iterations); the "
+                         "fit may not have converged\n",
+                      nw++ ? "" : "\nwarnings\n", c->iterations);
+    if (c->iterations == 0)
+        wd_buf_printf(b, "%s  not fitted (no iterations): the estimates are the start values and the statistics "
+                         "describe the fit there\n",
+                      nw++ ? "" : "\nwarnings\n");
     if (c->nfailed)
         wd_buf_printf(b, "%s  %zu of %zu runs failed at trial points (treated as a very poor fit); the first: %s\n",
                       nw++ ? "" : "\nwarnings\n", c->nfailed, c->nevals,
@@ -315,7 +319,11 @@ wd_status wd_calib_write_layer(const wd_calib *c, const char *path, wd_diags *d)
                           r * (s->pmult ? s->pmult[i] : s->mult), s->line[i]);
         }
     }
-    wd_buf_puts(&b, "\nset = (\n");
+    /* a comment right above the settings: each value's source is the fit, its
+     * range and the reasons for it are in the calibration scenario */
+    wd_buf_printf(&b, "\n# The fitted values, each with its standard error and 95%% interval; the range and\n"
+                      "# source of each parameter are at its entry in %s.\nset = (\n",
+                  scn ? scn : c->s->path ? c->s->path : "the calibration scenario");
     for (size_t j = 0; j < c->np; j++) {
         const calib_param *p = &c->par[j];
         wd_buf_puts(&b, "  { var = ");

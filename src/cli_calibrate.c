@@ -1,5 +1,6 @@
 /* cli_calibrate.c: `wandel calibrate SCENARIO.cfg [-o FITTED.cfg] [-j N]
- * [--h5 OUT.h5]`: fits the scenario's calibrate parameters to its data
+ * [--h5 OUT.h5] [--starts N] [--iterations N]`: fits the scenario's calibrate
+ * parameters to its data
  * (wd_calib_* in wandel.h), prints the report and writes the fitted layer.
  * Exit status: 0 fitted, 1 the model could not be run or a file not
  * written, 2 bad usage or a bad spec (file:line in the message).
@@ -15,7 +16,8 @@
 #include <unistd.h>
 
 static const char *usage_calibrate =
-    "usage: wandel calibrate SCENARIO.cfg [-o FITTED.cfg] [-j N] [--h5 OUT.h5] [-q]\n"
+    "usage: wandel calibrate SCENARIO.cfg [-o FITTED.cfg] [-j N] [--h5 OUT.h5]\n"
+    "                        [--starts N] [--iterations N] [-q]\n"
     "\n"
     "Fits the constants listed in the scenario's calibrate group to its observed\n"
     "data (bounded nonlinear least squares from one or more starts) and prints the\n"
@@ -30,10 +32,15 @@ static const char *usage_calibrate =
     "  -j N, --jobs N           runs in parallel (Jacobian columns); default 1\n"
     "  --h5 FILE                HDF5 with the fitted run and the observations on one\n"
     "                           time axis, for plotting\n"
+    "  --starts N               starts (N >= 1) instead of calibrate.starts\n"
+    "  --iterations N           iterations per start instead of calibrate.iterations;\n"
+    "                           0: no fit, the report at the first start point (a\n"
+    "                           quick check that the spec, model and data fit together)\n"
     "  -q, --quiet              no progress lines (the report is still printed)\n"
     "\n"
-    "example:\n"
-    "  wandel calibrate docs/calibration/hardcoal-cal.cfg -o results/hardcoal-fitted.cfg -j 2\n";
+    "examples:\n"
+    "  wandel calibrate docs/calibration/hardcoal-cal.cfg -o results/hardcoal-fitted.cfg -j 2\n"
+    "  wandel calibrate scenarios/ruhr-history-cal.cfg --starts 1 --iterations 0\n";
 
 static int usage_error(const char *msg)
 {
@@ -44,7 +51,7 @@ static int usage_error(const char *msg)
 int cmd_calibrate(int argc, char **argv)
 {
     const char *file = NULL, *out = NULL, *h5 = NULL;
-    long jobs = 1;
+    long jobs = 1, starts = 0, iters = -1;
     bool quiet = false;
     for (int i = 0; i < argc; i++) {
         const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -52,7 +59,7 @@ int cmd_calibrate(int argc, char **argv)
             fputs(usage_calibrate, stdout);
             return 0;
         } else if (!strcmp(o, "-o") || !strcmp(o, "--output") || !strcmp(o, "--h5") || !strcmp(o, "-j") ||
-                   !strcmp(o, "--jobs")) {
+                   !strcmp(o, "--jobs") || !strcmp(o, "--starts") || !strcmp(o, "--iterations")) {
             if (!val) {
                 char m[80];
                 snprintf(m, sizeof m, "option %s needs a value", o);
@@ -63,6 +70,18 @@ int cmd_calibrate(int argc, char **argv)
                 out = val;
             } else if (!strcmp(o, "--h5")) {
                 h5 = val;
+            } else if (!strcmp(o, "--starts") || !strcmp(o, "--iterations")) {
+                bool st = !strcmp(o, "--starts");
+                char *e;
+                errno = 0;
+                long v = strtol(val, &e, 10);
+                if (e == val || *e || errno || v < (st ? 1 : 0) || v > 100000)
+                    return usage_error(st ? "--starts needs a whole number from 1 to 100000"
+                                          : "--iterations needs a whole number from 0 to 100000");
+                if (st)
+                    starts = v;
+                else
+                    iters = v;
             } else {
                 char *e;
                 errno = 0;
@@ -96,7 +115,9 @@ int cmd_calibrate(int argc, char **argv)
         rc = st == WD_E_NOMEM || st == WD_E_NUMERIC || st == WD_E_SOLVER ? 1 : 2;
         goto done;
     }
-    wd_calib_opts co = {(unsigned)jobs, quiet ? NULL : stderr};
+    /* iterations: 0 in the options means the spec's, negative means none */
+    wd_calib_opts co = {(unsigned)jobs, quiet ? NULL : stderr, (unsigned)starts,
+                        iters < 0 ? 0 : iters == 0 ? -1 : (int)iters};
     st = wd_calib_fit(c, &co, d);
     if (st != WD_OK) {
         wd_diags_print(d, stderr);

@@ -132,11 +132,21 @@ wd_status session_compile(const wd_scenario *s, const wd_model *m, const char *c
             return WD_E_NOMEM;
         }
     }
-    for (size_t i = 0; i < nextra; i++)
-        if (!VEC_PUSH(inputs, extra[i])) {
+    for (size_t i = 0; i < nextra; i++) {
+        /* A name the scenario already made an input (a calibration parameter
+         * that a layer also sets) is one input, not two: a second input of
+         * the same element would never be given a value. */
+        int var, v2;
+        size_t flat, f2;
+        bool dup = false;
+        if (model_find(m, extra[i], &var, &flat))
+            for (size_t j = 0; j < inputs.n && !dup; j++)
+                dup = model_find(m, inputs.v[j], &v2, &f2) && v2 == var && f2 == flat;
+        if (!dup && !VEC_PUSH(inputs, extra[i])) {
             VEC_FREE(inputs);
             return WD_E_NOMEM;
         }
+    }
     if (bad) {
         VEC_FREE(inputs);
         return WD_E_ARG;

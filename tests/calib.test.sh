@@ -28,6 +28,15 @@ expect 2 "no file" "$W" calibrate
 expect 2 "bad -j" "$W" calibrate tests/calib/logistic-cal.cfg -j 0
 expect 2 "unknown option" "$W" calibrate tests/calib/logistic-cal.cfg --frob
 expect 2 "scenario without calibrate" "$W" calibrate tests/scenarios/diamond/top.cfg
+expect 2 "bad --starts" "$W" calibrate tests/calib/logistic-cal.cfg --starts 0
+expect 2 "bad --iterations" "$W" calibrate tests/calib/logistic-cal.cfg --iterations -1
+
+# --starts / --iterations override the spec; --iterations 0 reports the first
+# start point without fitting (the spec's start 0.2, 1 start instead of 4)
+expect 0 "--starts 1 --iterations 0" "$W" calibrate -q tests/calib/logistic-cal.cfg --starts 1 --iterations 0
+contains "$T/out" "1 start on 1 thread" "one start"
+contains "$T/out" "not fitted (no iterations)" "not fitted"
+grep -Eq '^  Growth Rate +0\.2 ' "$T/out" && ok "estimate is the start value" || { bad "estimate is not the start value"; grep 'Growth Rate' "$T/out"; }
 
 # bad specs: exit 2, the message names the scenario file and line
 expect 2 "unknown parameter" "$W" calibrate -q tests/calib/bad/unknown-param.cfg

@@ -32,7 +32,7 @@ static struct {
     wd_scenario *s;
 } held[8];
 
-static wd_calib *fit_file(const char *path, unsigned threads)
+static wd_calib *fit_file_opts(const char *path, const wd_calib_opts *o)
 {
     wd_diags *d = wd_diags_new();
     wd_scenario *s = NULL;
@@ -45,8 +45,7 @@ static wd_calib *fit_file(const char *path, unsigned threads)
     if (st != WD_OK)
         fprintf(stderr, "%s", wd_diags_text(d));
     assert_int_equal(st, WD_OK);
-    wd_calib_opts o = {threads, NULL};
-    st = wd_calib_fit(c, &o, d);
+    st = wd_calib_fit(c, o, d);
     if (st != WD_OK)
         fprintf(stderr, "%s", wd_diags_text(d));
     assert_int_equal(st, WD_OK);
@@ -60,6 +59,12 @@ static wd_calib *fit_file(const char *path, unsigned threads)
         }
     fail_msg("more than 8 calibrations alive");
     return NULL;
+}
+
+static wd_calib *fit_file(const char *path, unsigned threads)
+{
+    wd_calib_opts o = {threads, NULL, 0, 0};
+    return fit_file_opts(path, &o);
 }
 
 /* Frees a calibration and its scenario. */
@@ -367,6 +372,50 @@ static void expect_bad(const char *path, const char *needle1, const char *needle
     wd_diags_free(d);
 }
 
+/* The options override the spec's starts and iterations; no iterations
+ * evaluate the first start point itself (exactly, not moved off a bound). */
+static void test_options_override_starts_and_iterations(void **state)
+{
+    (void)state;
+    wd_calib_opts o = {1, NULL, 1, -1};
+    wd_calib *c = fit_file_opts(CAL "logistic-cal.cfg", &o);
+    wd_calib_summary sm;
+    wd_calib_summary_get(c, &sm);
+    assert_int_equal(sm.nstarts, 1); /* the spec has 4 */
+    wd_calib_param_info r = param(c, 0), K = param(c, 1);
+    assert_true(r.estimate == 0.2);                   /* the spec's start */
+    assert_true(K.estimate == 0.5 * (50.0 + 5000.0)); /* the middle of the range */
+    assert_true(isfinite(r.se) && r.se > 0);
+    /* far from the optimum: its SSR is far above the fitted one */
+    wd_calib_opts full = {1, NULL, 1, 0};
+    wd_calib *f = fit_file_opts(CAL "logistic-cal.cfg", &full);
+    wd_calib_summary fs;
+    wd_calib_summary_get(f, &fs);
+    assert_true(sm.ssr > 100 * fs.ssr);
+    release(f);
+    release(c);
+    /* a start on a bound stays there when nothing is iterated */
+    wd_calib_opts none = {1, NULL, 0, -1};
+    c = fit_file_opts(CAL "onbound-cal.cfg", &none);
+    K = param(c, 1);
+    assert_true(K.estimate == 400.0);
+    assert_int_equal(K.at_bound, 1);
+    release(c);
+}
+
+/* A computed variable that the scenario sets is one input for the fit (it
+ * was two, and the second never got a value). */
+static void test_fitted_variable_also_set_by_the_scenario(void **state)
+{
+    (void)state;
+    wd_calib *c = fit_file(CAL "setparam-cal.cfg", 1);
+    wd_calib_param_info r = param(c, 0), K = param(c, 1);
+    assert_string_equal(r.var, "Scaled Rate");
+    assert_covers(&r, 0.5);
+    assert_covers(&K, 500);
+    release(c);
+}
+
 static void test_bad_specs_name_file_and_line(void **state)
 {
     (void)state;
@@ -508,6 +557,8 @@ int main(void)
         cmocka_unit_test(test_bounds_are_respected),
         cmocka_unit_test(test_threads_give_identical_results),
         cmocka_unit_test(test_layer_round_trip),
+        cmocka_unit_test(test_options_override_starts_and_iterations),
+        cmocka_unit_test(test_fitted_variable_also_set_by_the_scenario),
         cmocka_unit_test(test_bad_specs_name_file_and_line),
         cmocka_unit_test(test_spec_errors),
         cmocka_unit_test(test_spec_layers_and_defaults),

@@ -15,6 +15,15 @@ subcommand prints one "ok"/"FAIL" line per check and exits 1 on a failure.
                     (from `wandel info`), and unemployment rate, population, sv
                     employment, value added and the diversification index agree
                     with their definitions in a run
+  calibration WANDEL
+                    the calibration of the back-cast (scenarios/ruhr-history-
+                    cal.cfg) still fits its model and data: it runs without
+                    fitting (--iterations 0) at the start values and at the
+                    values of the fitted layer; the layer sets exactly the
+                    spec's parameters, inside their ranges; at the fitted
+                    values its sum of squares is the one the layer records
+                    (within 1%, else the layer is stale: calibrate again), and
+                    its per-series errors are those of tools/backcast_fit.py
 """
 import csv
 import glob
@@ -164,11 +173,74 @@ def outputs(wandel):
         ok(msg) if worst < 1e-9 else bad(msg)
 
 
+def calibration_report(wandel, spec, tmp, name):
+    """Runs `wandel calibrate SPEC --starts 1 --iterations 0`: (summary line,
+    {series: (points, rmse, mape)}) or None when it fails."""
+    r = subprocess.run([wandel, "calibrate", spec, "--starts", "1", "--iterations", "0", "-q"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        bad(f"calibrate {name} --iterations 0 exits {r.returncode}: {r.stderr.strip()[:400]}")
+        return None
+    data = re.search(r"^  data +(.*)$", r.stdout, re.M)
+    series = {}
+    for m in re.finditer(r"^  (\S.*?) {2,}(\d+) +(\S+) +(\S+)% +\S+% ", r.stdout, re.M):
+        series[m.group(1)] = (int(m.group(2)), float(m.group(3)), float(m.group(4)))
+    fit = re.search(r"SSR ([0-9.e+-]+);", r.stdout)
+    return data.group(1) if data else "", series, float(fit.group(1)) if fit else float("nan")
+
+
+def calibration(wandel):
+    spec = os.path.join(ROOT, "scenarios", "ruhr-history-cal.cfg")
+    layer = os.path.join(ROOT, "scenarios", "regions", "ruhr-fitted.cfg")
+    with open(spec) as f:
+        params = re.findall(r'\{ *var = "([^"]+)"; *min = ([^;]+); *max = ([^;]+);', f.read())
+    with open(layer) as f:
+        text = f.read()
+    fitted = dict((v, float(x)) for v, x in re.findall(r'^  \{ var = "([^"]+)"; value = ([^;]+); \}', text, re.M))
+    recorded = re.search(r"^#   fit +best start \d+, SSR ([0-9.e+-]+);", text, re.M)
+    names = [p[0] for p in params]
+    msg = f"the fitted layer sets exactly the {len(names)} parameters of the calibration spec"
+    ok(msg) if sorted(names) == sorted(fitted) else bad(f"{msg}: spec {sorted(names)}, layer {sorted(fitted)}")
+    outside = [v for v, lo, hi in params if v in fitted and not float(lo) <= fitted[v] <= float(hi)]
+    msg = "every fitted value lies inside its range"
+    ok(msg) if not outside else bad(f"{msg}: {outside}")
+    with tempfile.TemporaryDirectory() as tmp:
+        rep = calibration_report(wandel, spec, tmp, "ruhr-history-cal.cfg")
+        if rep:
+            ok(f"calibrate --iterations 0 runs the spec against the model and data ({rep[0]})")
+        # the spec again, starting at the fitted values (params merge by variable)
+        at = os.path.join(tmp, "at-fitted.cfg")
+        with open(at, "w") as f:
+            f.write('extends = ["%s"];\ncalibrate = {\n  params = (\n' % spec)
+            f.write(",\n".join('    { var = "%s"; min = %s; max = %s; start = %r; }' % (v, lo, hi, fitted.get(v, float(lo)))
+                              for v, lo, hi in params))
+            f.write("\n  );\n};\n")
+        rep = calibration_report(wandel, at, tmp, "at the fitted values")
+        if not rep:
+            return
+        _, series, ssr = rep
+        want = float(recorded.group(1)) if recorded else float("nan")
+        msg = f"SSR at the fitted values {ssr:.6g} is the fitted layer's {want:.6g}"
+        ok(msg) if abs(ssr - want) <= 0.01 * want else bad(msg + " (the layer is stale: run wandel calibrate again)")
+        out = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "backcast_fit.py"), "--wandel", wandel],
+                             capture_output=True, text=True, check=True).stdout
+        tool = {}
+        for m in re.finditer(r"^(.*?) +n= *(\d+) +RMSE= *(\S+) +MAPE= *(\S+)%", out, re.M):
+            tool[m.group(1).strip()] = (int(m.group(2)), float(m.group(3)), float(m.group(4)))
+        diff = [k for k in set(tool) | set(series)
+                if k not in tool or k not in series or tool[k][0] != series[k][0]
+                or abs(tool[k][1] - series[k][1]) > 1e-3 * abs(series[k][1]) + 1e-12
+                or abs(tool[k][2] - series[k][2]) > 0.06 + 5e-3 * abs(series[k][2])]  # printed to 3 digits
+        msg = f"tools/backcast_fit.py's errors equal the calibration's at the fitted values ({len(series)} series)"
+        ok(msg) if not diff else bad(f"{msg}: differ for {sorted(diff)}")
+
+
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("levers", "balance", "outputs"):
+    cmds = {"levers": levers, "balance": balance, "outputs": outputs, "calibration": calibration}
+    if len(sys.argv) != 3 or sys.argv[1] not in cmds:
         print(__doc__, file=sys.stderr)
         return 2
-    {"levers": levers, "balance": balance, "outputs": outputs}[sys.argv[1]](sys.argv[2])
+    cmds[sys.argv[1]](sys.argv[2])
     print(f"{fails} failure(s)")
     return 1 if fails else 0
 

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Plot of the Ruhr back-cast against the historical record (docs/backcast.png).
 
-Runs scenarios/ruhr-history.cfg with build/wandel (or reads a TSV result given
-with --run) and draws, for the main series of data/ruhr-history.csv, the
-simulated path 1960-2023 and the data points (filled: direct values; open:
-values derived from German series or computed in the source).
+Runs scenarios/ruhr-history.cfg with build/wandel, saving at every TIME STEP
+(or reads a TSV result given with --run), and draws, for the main series of
+data/ruhr-history.csv, the simulated path 1960-2023 and the data points at
+their own times (filled: direct values; open: values derived from German
+series, converted or computed in the source; squares: a proxy from another
+area), as `wandel calibrate` compares them (tools/backcast_fit.py).
 
     /usr/bin/python3 tools/plot_backcast.py -o docs/backcast.png
 
@@ -46,27 +48,27 @@ def main():
     ap.add_argument("--data", default=os.path.join(ROOT, "data", "ruhr-history.csv"))
     ap.add_argument("-o", "--output", default=os.path.join(ROOT, "docs", "backcast.png"))
     a = ap.parse_args()
-    cols, data = backcast_fit.read_tsv(a.run) if a.run else backcast_fit.run_model(a.wandel, a.scenario)
+    cols, times, body = backcast_fit.read_tsv(a.run) if a.run else backcast_fit.run_model(a.wandel, a.scenario)
     with open(a.data) as f:
-        rows = list(csv.DictReader(f))
-    years = sorted(data)
+        rows = [r for r in csv.DictReader(f) if r["kind"] != "input"]
     fig, axes = plt.subplots(3, 3, figsize=(13, 10))
     for ax, (var, title, scale, unit) in zip(axes.flat, PANELS):
-        ax.plot(years, [float(data[y][cols[var]]) / scale for y in years], color="tab:blue", label="model")
-        for kind, marker in (("direct", "o"), ("derived", "o")):
-            pts = [(float(r["year"]), float(r["value"]) * float(r["scale"]) / scale) for r in rows
+        ax.plot(times, [r[cols[var]] / scale for r in body], color="tab:blue", label="model")
+        for kind, marker, fill, label in (("direct", "o", "full", "data"), ("derived", "o", "none", "data (derived)"),
+                                          ("proxy", "s", "none", "data (proxy)")):
+            pts = [(float(r["time"]), float(r["value"]) * float(r["scale"]) / scale) for r in rows
                    if r["series"] == var and r["kind"] == kind]
             if pts:
                 ax.plot([p[0] for p in pts], [p[1] for p in pts], marker, linestyle="none",
-                        color="tab:red", fillstyle="full" if kind == "direct" else "none",
-                        label="data" if kind == "direct" else "data (derived)")
+                        color="tab:red", fillstyle=fill, label=label)
         ax.set_title(title)
         ax.set_ylabel(unit)
         ax.set_xlim(1958, 2025)
         ax.grid(alpha=0.3)
     axes.flat[0].legend(loc="lower left", fontsize=8)
+    axes.flat[1].legend(loc="upper left", fontsize=8)
     axes.flat[4].legend(loc="upper right", fontsize=8)
-    fig.suptitle("Ruhr back-cast 1960-2023 (scenarios/ruhr-history.cfg) against data/ruhr-history.csv")
+    fig.suptitle("Ruhr back-cast 1960-2023 (scenarios/ruhr-history.cfg, calibrated) against data/ruhr-history.csv")
     fig.tight_layout()
     tmp = a.output + ".tmp.png"
     fig.savefig(tmp, dpi=90)
