@@ -25,9 +25,9 @@ sweep = {
   design  = "lhs";
   samples = $RUNS;
   seed    = 1;
-  params  = ( { var = "separation rate"; min = 0.05; max = 0.12; },
+  params  = ( { var = "separation rate"; min = 0.05; max = 0.08; },
               { var = "long term matching efficiency[Ruhr]"; min = 0.10; max = 0.30; },
-              { var = "normal vacancy rate"; min = 0.015; max = 0.05; },
+              { var = "normal vacancy rate"; min = 0.04; max = 0.05; },
               { var = "wage adjustment time"; min = 1.0; max = 4.0; },
               { var = "working life"; min = 42.0; max = 48.0; } );
   metrics = ( { name = "sv_employment_2040"; var = "sv employment[Ruhr]"; at = 2040.0; },
