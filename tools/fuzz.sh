@@ -3,13 +3,14 @@
 # with a seed corpus from the conformance suite, the bad-input corpus and
 # the project's models and scenarios, and reports executions, coverage and
 # any crash (saved under build-fuzz/artifacts/ as a reproducer).
+# FUZZ_TARGETS="fuzz_expr fuzz_scenario" limits the run to some targets.
 set -u
 SECONDS_PER_TARGET=${1:-600}
 B=build-fuzz
 SUITE=${WANDEL_SD_TEST_MODELS:-../shared/sd-test-models}
 mkdir -p "$B/artifacts"
 status=0
-for t in fuzz_mdl fuzz_expr fuzz_scenario; do
+for t in ${FUZZ_TARGETS:-fuzz_mdl fuzz_expr fuzz_scenario}; do
     c="$B/corpus/$t"
     mkdir -p "$c"
     case $t in
