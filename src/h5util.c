@@ -4,6 +4,7 @@
 
 #include "util.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -46,6 +47,17 @@ void h5_failure_reason(char *text, size_t n, int saved_errno)
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &r);
     if (!r.found)
         snprintf(text, n, "%s", saved_errno ? strerror(saved_errno) : "HDF5 error");
+}
+
+wd_status h5_report_failure(wd_diags *d, const char *path, const char *prefix, const char *fmt, va_list ap)
+{
+    char why[200];
+    h5_failure_reason(why, sizeof why, errno);
+    wd_buf what = {0};
+    wd_buf_vprintf(&what, fmt, ap);
+    wd_diag_add(d, WD_ERROR, (wd_loc){path, 0, 0}, NULL, "%s%s: %s", prefix, wd_buf_str(&what), why);
+    wd_buf_free(&what);
+    return WD_E_IO;
 }
 
 char *h5_escape_name(const char *s)

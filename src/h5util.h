@@ -1,10 +1,15 @@
 /* h5util.h: HDF5 primitives shared by the result file (sink_hdf5.c) and the
  * sweep file (sweep_h5.c). They report failure by their return value only;
- * the caller names what failed and adds h5_failure_reason(). */
+ * the caller names what failed and adds h5_failure_reason() or reports it
+ * with h5_report_failure(). */
 #ifndef WANDEL_H5UTIL_H
 #define WANDEL_H5UTIL_H
 
+#include "diag.h"
+#include "wandel.h"
+
 #include <hdf5.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -14,6 +19,11 @@
  * strerror(saved_errno) when it is not 0; else "HDF5 error". Call right
  * after the failure, before another HDF5 call clears the stack. */
 void h5_failure_reason(char *text, size_t n, int saved_errno);
+
+/* Reports a failed HDF5 call in d at path as "<prefix><what>: <reason>",
+ * <what> formatted from fmt and ap, <reason> from h5_failure_reason (errno
+ * read first). Call right after the failure. Returns WD_E_IO. */
+wd_status h5_report_failure(wd_diags *d, const char *path, const char *prefix, const char *fmt, va_list ap);
 
 /* A name usable as an HDF5 link: '/' becomes U+2215 (DIVISION SLASH, UTF-8
  * E2 88 95), which reads the same. Heap string; NULL when out of memory. */

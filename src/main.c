@@ -591,6 +591,41 @@ done:
     return rc;
 }
 
+/* A scenario or model compiled but not run, for check and info. */
+typedef struct {
+    wd_diags *diags;
+    wd_scenario *scenario;
+    wd_model *model;
+    wd_program *program;
+    wd_run *run;
+} compiled_only;
+
+/* Opens FILE and compiles it with the VM engine (nothing runs, so no native
+ * code is built); prints the diagnostics. Returns WD_OK or the failure;
+ * release *c with compiled_only_free either way. */
+static wd_status compile_only(const char *file, compiled_only *c)
+{
+    memset(c, 0, sizeof *c);
+    c->diags = wd_diags_new();
+    wd_run_opts opts;
+    wd_run_opts_init(&opts);
+    opts.engine = WD_ENGINE_VM;
+    wd_status st = open_scenario(file, c->diags, &c->scenario);
+    if (st == WD_OK)
+        st = wd_scenario_prepare(c->scenario, c->diags, &c->model, &c->program, &c->run, &opts);
+    wd_diags_print(c->diags, stderr);
+    return st;
+}
+
+static void compiled_only_free(compiled_only *c)
+{
+    wd_run_free(c->run);
+    wd_program_free(c->program);
+    wd_model_free(c->model);
+    wd_scenario_free(c->scenario);
+    wd_diags_free(c->diags);
+}
+
 static int cmd_check(int argc, char **argv)
 {
     const char *file = NULL;
@@ -607,35 +642,20 @@ static int cmd_check(int argc, char **argv)
     }
     if (!file)
         return fail_usage("no file given", usage_check);
-    wd_diags *d = wd_diags_new();
-    wd_scenario *s = NULL;
-    wd_model *m = NULL;
-    wd_program *p = NULL;
-    wd_run *r = NULL;
-    wd_run_opts opts;
-    wd_run_opts_init(&opts);
-    opts.engine = WD_ENGINE_VM; /* nothing runs: build no native code */
-    wd_status st = open_scenario(file, d, &s);
-    if (st == WD_OK)
-        st = wd_scenario_prepare(s, d, &m, &p, &r, &opts);
-    wd_diags_print(d, stderr);
-    int rc = st == WD_OK ? 0 : EXIT_USAGE;
+    compiled_only c;
+    wd_status st = compile_only(file, &c);
     if (st == WD_OK) {
-        size_t stocks = 0, n = wd_model_var_count(m);
+        size_t stocks = 0, n = wd_model_var_count(c.model);
         for (size_t i = 0; i < n; i++) {
             wd_var_info vi;
-            wd_model_var(m, i, &vi);
+            wd_model_var(c.model, i, &vi);
             stocks += !strcmp(vi.kind, "stock");
         }
         printf("%s: ok (%zu variables, %zu stocks, %zu subscript ranges)\n", file, n, stocks,
-               wd_model_dim_count(m));
+               wd_model_dim_count(c.model));
     }
-    wd_run_free(r);
-    wd_program_free(p);
-    wd_model_free(m);
-    wd_scenario_free(s);
-    wd_diags_free(d);
-    return rc;
+    compiled_only_free(&c);
+    return st == WD_OK ? 0 : EXIT_USAGE;
 }
 
 static int cmd_info(int argc, char **argv)
@@ -658,22 +678,13 @@ static int cmd_info(int argc, char **argv)
     }
     if (!file)
         return fail_usage("no model given", usage_info);
-    wd_diags *d = wd_diags_new();
-    wd_scenario *s = NULL;
-    wd_model *m = NULL;
-    wd_program *p = NULL;
-    wd_run *r = NULL;
-    wd_run_opts opts;
-    wd_run_opts_init(&opts);
-    opts.engine = WD_ENGINE_VM; /* nothing runs: build no native code */
-    wd_status st = open_scenario(file, d, &s);
-    if (st == WD_OK)
-        st = wd_scenario_prepare(s, d, &m, &p, &r, &opts);
+    compiled_only c;
+    wd_status st = compile_only(file, &c);
     if (st != WD_OK) {
-        wd_diags_print(d, stderr);
-        goto done;
+        compiled_only_free(&c);
+        return EXIT_USAGE;
     }
-    const wd_model *pm = wd_program_model(p);
+    const wd_model *pm = wd_program_model(c.program);
     printf("model %s\n  sha256 %s\n  integration method %s\n", wd_model_path(pm), wd_model_sha256(pm),
            wd_method_name(wd_model_method(pm)));
     size_t nd = wd_model_dim_count(pm);
@@ -710,16 +721,10 @@ static int cmd_info(int argc, char **argv)
     }
     if (program) {
         printf("\n");
-        wd_program_disasm(p, stdout);
+        wd_program_disasm(c.program, stdout);
     }
-done:;
-    int rc = st == WD_OK ? 0 : EXIT_USAGE;
-    wd_run_free(r);
-    wd_program_free(p);
-    wd_model_free(m);
-    wd_scenario_free(s);
-    wd_diags_free(d);
-    return rc;
+    compiled_only_free(&c);
+    return 0;
 }
 
 int main(int argc, char **argv)

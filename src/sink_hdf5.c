@@ -188,16 +188,11 @@ static wd_status h5_fail(h5w *w, const char *fmt, ...) WD_PRINTF(2, 3);
 
 static wd_status h5_fail(h5w *w, const char *fmt, ...)
 {
-    char why[200];
-    h5_failure_reason(why, sizeof why, errno);
-    wd_buf b = {0};
     va_list ap;
     va_start(ap, fmt);
-    wd_buf_vprintf(&b, fmt, ap);
+    wd_status st = h5_report_failure(w->diags, w->path, "cannot write HDF5 file: ", fmt, ap);
     va_end(ap);
-    h5_err(w, "cannot write HDF5 file: %s: %s", wd_buf_str(&b), why);
-    wd_buf_free(&b);
-    return WD_E_IO;
+    return st;
 }
 
 static wd_status oom(h5w *w)

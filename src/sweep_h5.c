@@ -94,16 +94,11 @@ typedef struct h5ctx {
 static wd_status fail(h5ctx *c, const char *fmt, ...) WD_PRINTF(2, 3);
 static wd_status fail(h5ctx *c, const char *fmt, ...)
 {
-    char why[200];
-    h5_failure_reason(why, sizeof why, errno);
-    wd_buf b = {0};
     va_list ap;
     va_start(ap, fmt);
-    wd_buf_vprintf(&b, fmt, ap);
+    wd_status st = h5_report_failure(c->d, c->path, "", fmt, ap);
     va_end(ap);
-    wd_diag_add(c->d, WD_ERROR, (wd_loc){c->path, 0, 0}, NULL, "%s: %s", wd_buf_str(&b), why);
-    wd_buf_free(&b);
-    return WD_E_IO;
+    return st;
 }
 
 static wd_status nomem(h5ctx *c)

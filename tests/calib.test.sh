@@ -4,22 +4,7 @@
 # back with xarray, and results independent of -j.
 # Run from the repository root by tests/run_tests.sh (WANDEL, PYTHON set).
 set -u
-W=${WANDEL:-build/wandel}
-PY=${PYTHON:-/usr/bin/python3}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-expect() {
-    want=$1; name=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err"
-    got=$?
-    if [ "$got" = "$want" ]; then ok "$name"; else bad "$name (exit $got, expected $want)"; sed 's/^/    /' "$T/err" | head -5; fi
-}
-contains() {
-    if grep -qF -- "$2" "$1"; then ok "$3"; else bad "$3: '$2' not in $1"; sed 's/^/    /' "$1" | head -8; fi
-}
+. tests/lib.sh
 
 expect 0 "calibrate --help" "$W" calibrate --help
 contains "$T/out" "usage: wandel calibrate" "usage text"

@@ -3,28 +3,8 @@
 # trip through xarray, scenarios, and bad input reported with file and line.
 # Run from the repository root by tests/run_tests.sh (WANDEL, PYTHON set).
 set -u
-PY=${PYTHON:-/usr/bin/python3}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-# WANDEL_WRAP (e.g. valgrind, from make valgrind) runs every command under it
-W="$T/wandel"
-printf '#!/bin/sh\nexec %s %s "$@"\n' "${WANDEL_WRAP:-}" "$(cd "$(dirname "${WANDEL:-build/wandel}")" && pwd)/$(basename "${WANDEL:-build/wandel}")" >"$W"
-chmod +x "$W"
-fails=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-
-# expect STATUS NAME command... : exit status must be STATUS
-expect() {
-    want=$1; name=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err"
-    got=$?
-    if [ "$got" = "$want" ]; then ok "$name"; else bad "$name (exit $got, expected $want)"; sed 's/^/    /' "$T/err" | head -5; fi
-}
-# contains FILE TEXT NAME
-contains() {
-    if grep -qF -- "$2" "$1"; then ok "$3"; else bad "$3: '$2' not in $1"; sed 's/^/    /' "$1" | head -8; fi
-}
+. tests/lib.sh
+wrap_wandel
 
 expect 0 "--help" "$W" --help
 contains "$T/out" "wandel COMMAND --help" "--help lists commands"

@@ -7,24 +7,8 @@
 # transformation model): every cell, and the documented effects.
 # Run from the repository root by tests/run_tests.sh (WANDEL, PYTHON set).
 set -u
-PY=${PYTHON:-/usr/bin/python3}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-W="$T/wandel"
-printf '#!/bin/sh\nexec %s %s "$@"\n' "${WANDEL_WRAP:-}" "$(cd "$(dirname "${WANDEL:-build/wandel}")" && pwd)/$(basename "${WANDEL:-build/wandel}")" >"$W"
-chmod +x "$W"
-fails=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-expect() {
-    want=$1; name=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err"
-    got=$?
-    if [ "$got" = "$want" ]; then ok "$name"; else bad "$name (exit $got, expected $want)"; sed 's/^/    /' "$T/err" | head -8; fi
-}
-contains() {
-    if grep -qF -- "$2" "$1"; then ok "$3"; else bad "$3: '$2' not in $1"; sed 's/^/    /' "$1" | head -8; fi
-}
+. tests/lib.sh
+wrap_wandel
 
 expect 0 "compare --help" "$W" compare --help
 contains "$T/out" "usage: wandel compare" "usage text"

@@ -5,13 +5,7 @@
 # `make report` needs is tracked in git (a fresh clone has it).
 # Run from the repository root by tests/run_tests.sh (WANDEL, PYTHON set).
 set -u
-PY=${PYTHON:-/usr/bin/python3}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-W="${WANDEL:-build/wandel}"
-fails=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+. tests/lib.sh
 
 # every <img src> of a page exists and is a PNG
 images_exist() {

@@ -5,24 +5,9 @@
 # LHS strata; the output layout as xarray sees it; errors with file and line.
 # Run from the repository root by tests/run_tests.sh (WANDEL, PYTHON, BUILD).
 set -u
-W=${WANDEL:-build/wandel}
+. tests/lib.sh
 WM=${WANDEL_MPI:-${BUILD:-build}/wandel-mpi}
-PY=${PYTHON:-/usr/bin/python3}
 CHECK="$PY tests/sweep_check.py"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
-expect() {
-    want=$1; name=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err"
-    got=$?
-    if [ "$got" = "$want" ]; then ok "$name"; else bad "$name (exit $got, expected $want)"; sed 's/^/    /' "$T/err" | head -8; fi
-}
-contains() {
-    if grep -qF -- "$2" "$1"; then ok "$3"; else bad "$3: '$2' not in $1"; sed 's/^/    /' "$1" | head -8; fi
-}
 check() { # check NAME sweep_check.py-arguments...
     name=$1; shift
     if $CHECK "$@" >"$T/chk" 2>&1; then ok "$name"; sed 's/^/    /' "$T/chk"; else bad "$name"; sed 's/^/    /' "$T/chk" | tail -8; fi

@@ -4,13 +4,7 @@
 # Fast: about a hundred runs of a few milliseconds each plus output. Run from
 # the repository root by tests/run_tests.sh (WANDEL, PYTHON set).
 set -u
-W=${WANDEL:-build/wandel}
-PY=${PYTHON:-/usr/bin/python3}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok   $1"; }
-bad() { echo "FAIL $1"; fails=$((fails + 1)); }
+. tests/lib.sh
 
 # the model and every scenario compile with no diagnostics at all
 for f in models/transformation.mdl scenarios/ruhr-*.cfg; do
