@@ -1355,6 +1355,23 @@ static bool build_columns(cc *c)
     return true;
 }
 
+/* Frees what the compiler holds only while it works; the program keeps the
+ * rest (constants and pool are moved into it before, leaving NULL here). */
+static void cc_free_scratch(cc *c)
+{
+    if (c->lookup_tbl)
+        for (size_t v = 0; v < c->m->vars.n; v++)
+            wd_xfree(c->lookup_tbl[v]);
+    wd_xfree(c->lookup_tbl);
+    wd_xfree(c->pipe_base);
+    VEC_FREE(c->consts);
+    VEC_FREE(c->pool);
+    VEC_FREE(c->bpreq);
+    wd_map_free(c->const_index);
+    wd_map_free(c->hoisted);
+    VEC_FREE(c->hoist_code);
+}
+
 wd_status compile_program(const wd_model *m, wd_diags *d, wd_program **out);
 
 wd_status compile_program(const wd_model *m, wd_diags *d, wd_program **out)
@@ -1500,33 +1517,14 @@ wd_status compile_program(const wd_model *m, wd_diags *d, wd_program **out)
         !vm_fuse(&p->update, &p->fused[2]))
         goto fail_status;
     p->rhs_len_total = p->rhs.n;
-    for (size_t v = 0; v < m->vars.n; v++)
-        wd_xfree(c.lookup_tbl[v]);
-    wd_xfree(c.lookup_tbl);
-    wd_xfree(c.pipe_base);
-    VEC_FREE(c.consts);
-    VEC_FREE(c.pool);
-    VEC_FREE(c.bpreq);
-    wd_map_free(c.const_index);
-    wd_map_free(c.hoisted);
-    VEC_FREE(c.hoist_code);
+    cc_free_scratch(&c);
     schedule_free(&sch);
     *out = p;
     return WD_OK;
 fail_status:
     st = c.oom ? WD_E_NOMEM : WD_E_SEMANTIC;
 fail:
-    if (c.lookup_tbl)
-        for (size_t v = 0; v < m->vars.n; v++)
-            wd_xfree(c.lookup_tbl[v]);
-    wd_xfree(c.lookup_tbl);
-    wd_xfree(c.pipe_base);
-    VEC_FREE(c.consts);
-    VEC_FREE(c.pool);
-    VEC_FREE(c.bpreq);
-    wd_map_free(c.const_index);
-    wd_map_free(c.hoisted);
-    VEC_FREE(c.hoist_code);
+    cc_free_scratch(&c);
     schedule_free(&sch);
     p->model = NULL;
     wd_program_free(p);
