@@ -27,7 +27,7 @@ int wd_temp_create(const char *path, char **tmp)
     int fd = -1, err = EEXIST;
     for (int attempt = 0; attempt < 100 && fd < 0 && err == EEXIST; attempt++) {
         wd_buf b = {0};
-        wd_buf_printf(&b, "%s/.%s.tmp.%ld.%lu", dir, base, (long)getpid(), atomic_fetch_add(&temp_seq, 1));
+        wd_buf_printf(&b, "%s/.%.200s.tmp.%ld.%lu", dir, base, (long)getpid(), atomic_fetch_add(&temp_seq, 1));
         if (b.oom) {
             wd_buf_free(&b);
             err = ENOMEM;

@@ -11,10 +11,12 @@
 #include <stddef.h>
 
 /* Creates a new temporary for path, ".<base>.tmp.<pid>.<n>" in the same
- * directory, with mode 0666 less the umask (the permissions any new file of
- * the user gets), after removing the temporaries of path left by processes
- * that no longer exist. Returns its descriptor and its name in *tmp (heap),
- * or -1 with errno set and *tmp NULL. */
+ * directory (base cut to its first 200 bytes, so that a target name near
+ * the system's limit of 255 still gets one), with mode 0666 less the umask
+ * (the permissions any new file of the user gets), after removing the
+ * temporaries of path left by processes that no longer exist. Returns its
+ * descriptor and its name in *tmp (heap), or -1 with errno set and *tmp
+ * NULL: EEXIST when no free name was found, ENOMEM, or open()'s errno. */
 int wd_temp_create(const char *path, char **tmp);
 
 /* Finishes a temporary: when fd >= 0, syncs and closes it (close reports

@@ -101,6 +101,7 @@
  */
 #include "outview.h"
 
+#include "atomic_file.h"
 #include "diag.h"
 #include "h5util.h"
 #include "util.h"
@@ -112,7 +113,6 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -125,7 +125,6 @@ enum {
     CHUNK_ELEMS = 32768,  /* doubles per chunk at most: 256 KiB */
     SMALL_BYTES = 4096,   /* datasets up to this size are contiguous, uncompressed */
     DEFLATE_LEVEL = 4,
-    TMP_BASE_MAX = 200,   /* longest target base name copied into the temp name */
 };
 
 /* One entry of a dimension scale's REFERENCE_LIST attribute: a dataset
@@ -985,49 +984,25 @@ static bool write_full(int fd, const char *p, size_t n)
     return true;
 }
 
-static _Atomic unsigned long tmp_seq;
-
-/* Builds ".<base>.tmp.<pid>.<seq>" beside path and creates it exclusively,
- * so that concurrent writers (threads, processes) never share a temporary.
- * Returns the name (heap) with the open descriptor in *fd, or NULL with the
- * reason reported. */
+/* Creates the temporary beside the target (wd_temp_create: exclusive, so
+ * that concurrent writers never share one). Returns the name (heap) with
+ * the open descriptor in *fd, or NULL with the reason reported. */
 static char *reserve_tmp(h5w *w, const char *dir, int *fd, wd_status *st)
 {
-    const char *slash = strrchr(w->path, '/');
-    const char *base = slash ? slash + 1 : w->path;
-    size_t dirlen = slash ? (size_t)(slash - w->path) + 1 : 0;
-    size_t baselen = strlen(base) < TMP_BASE_MAX ? strlen(base) : TMP_BASE_MAX;
-    if (baselen == strlen(base))
-        wd_remove_stale_temps(w->path); /* left by writers that were killed */
-    for (int attempt = 0; attempt < 100; attempt++) {
-        wd_buf b = {0};
-        wd_buf_putn(&b, w->path, dirlen);
-        wd_buf_putc(&b, '.');
-        wd_buf_putn(&b, base, baselen);
-        wd_buf_printf(&b, ".tmp.%ld.%lu", (long)getpid(), atomic_fetch_add(&tmp_seq, 1));
-        if (b.oom) {
-            wd_buf_free(&b);
-            *st = oom(w);
-            return NULL;
-        }
-        char *tmp = wd_buf_take(&b);
-        *fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (*fd >= 0)
-            return tmp;
-        int err = errno;
-        wd_xfree(tmp);
-        if (err == EEXIST)
-            continue;
-        if (err == ENOENT)
-            h5_err(w, "cannot write HDF5 file: directory '%s' does not exist", dir);
-        else
-            h5_err(w, "cannot write HDF5 file: cannot create a file in directory '%s': %s", dir,
-                   strerror(err));
-        *st = WD_E_IO;
-        return NULL;
-    }
-    h5_err(w, "cannot write HDF5 file: no free temporary name in directory '%s'", dir);
+    char *tmp;
+    *fd = wd_temp_create(w->path, &tmp);
+    if (*fd >= 0)
+        return tmp;
+    int err = errno;
     *st = WD_E_IO;
+    if (err == ENOMEM)
+        *st = oom(w);
+    else if (err == ENOENT)
+        h5_err(w, "cannot write HDF5 file: directory '%s' does not exist", dir);
+    else if (err == EEXIST)
+        h5_err(w, "cannot write HDF5 file: no free temporary name in directory '%s'", dir);
+    else
+        h5_err(w, "cannot write HDF5 file: cannot create a file in directory '%s': %s", dir, strerror(err));
     return NULL;
 }
 

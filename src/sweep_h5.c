@@ -61,6 +61,7 @@
  */
 #include "sweep.h"
 
+#include "atomic_file.h"
 #include "diag.h"
 #include "h5util.h"
 #include "util.h"
@@ -72,7 +73,6 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -769,38 +769,24 @@ static wd_status build(const sweep_meta *m, const sweep_source *src, const char 
 
 /* ---- the parent's side: temporary, child, rename ---------------------------------------------------- */
 
-static _Atomic unsigned long tmp_seq;
-
+/* Reserves the temporary the child writes (wd_temp_create); NULL with the
+ * reason reported. */
 static char *reserve_tmp(const char *path, wd_diags *d)
 {
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
-    size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-    for (int attempt = 0; attempt < 100; attempt++) {
-        wd_buf b = {0};
-        wd_buf_putn(&b, path, dirlen);
-        wd_buf_printf(&b, ".%.200s.tmp.%ld.%lu", base, (long)getpid(), atomic_fetch_add(&tmp_seq, 1));
-        if (b.oom) {
-            wd_buf_free(&b);
-            return NULL;
-        }
-        char *tmp = wd_buf_take(&b);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd >= 0) {
-            close(fd);
-            return tmp;
-        }
-        int e = errno;
-        wd_xfree(tmp);
-        if (e != EEXIST) {
-            char *dir = wd_dirname(path);
-            wd_diag_add(d, WD_ERROR, (wd_loc){path, 0, 0}, NULL, "cannot create a file in directory '%s': %s",
-                        dir ? dir : ".", strerror(e));
-            wd_xfree(dir);
-            return NULL;
-        }
+    char *tmp;
+    int fd = wd_temp_create(path, &tmp);
+    if (fd >= 0) {
+        close(fd);
+        return tmp;
     }
-    wd_diag_add(d, WD_ERROR, (wd_loc){path, 0, 0}, NULL, "no free temporary name beside it");
+    int err = errno;
+    char *dir = wd_dirname(path);
+    if (err == EEXIST)
+        wd_diag_add(d, WD_ERROR, (wd_loc){path, 0, 0}, NULL, "no free temporary name beside it");
+    else
+        wd_diag_add(d, WD_ERROR, (wd_loc){path, 0, 0}, NULL, "cannot create a file in directory '%s': %s",
+                    dir ? dir : ".", strerror(err));
+    wd_xfree(dir);
     return NULL;
 }
 

@@ -37,6 +37,14 @@ ls -a "$T" | grep -q '\.tmp\.' && bad "temporary file left behind" || ok "no tem
 (umask 022 && "$W" run tests/models/teacup.mdl -o "$T/perm.csv" && "$W" run tests/models/teacup.mdl -o "$T/perm.h5") >/dev/null 2>&1
 [ "$(stat -c %a "$T/perm.csv") $(stat -c %a "$T/perm.h5")" = "644 644" ] && ok "results readable by others under umask 022" ||
     bad "result permissions: $(stat -c %a "$T/perm.csv") $(stat -c %a "$T/perm.h5")"
+# a target name near the system's limit of 255 bytes still gets a temporary
+# (its name is cut) and is written whole, in every format
+long=$(printf 'r%.0s' $(seq 240))
+mkdir "$T/long"
+for e in csv tsv h5; do
+    expect 0 "long output name (.$e)" "$W" run tests/models/teacup.mdl -o "$T/long/$long.$e"
+done
+[ "$(ls -A "$T/long" | wc -l)" = 3 ] && ok "long names: three files, no temporary left" || bad "long names: $(ls -A "$T/long" | wc -l) entries"
 expect 2 "--set unknown variable" "$W" run tests/models/teacup.mdl --set "Room Temp=20"
 contains "$T/err" "did you mean 'Room Temperature'" "--set suggests the nearest name"
 # --set on a computed variable replaces its equation, as a scenario's set does
