@@ -33,7 +33,7 @@ LDLIBS  += $(PKG_LIBS) -ldl -lpthread -lm
 
 # Debian packages needed to build, test and run the output checks.
 DEB_PKGS := gcc make pkg-config libgsl-dev libconfig-dev libhdf5-dev libcmocka-dev \
-            libfreexl-dev libzip-dev libxml2-dev libopenmpi-dev openmpi-bin \
+            libfreexl-dev libzip-dev libxml2-dev libopenmpi-dev openmpi-bin time \
             python3 python3-h5py python3-xarray python3-netcdf4 python3-pandas python3-matplotlib
 
 # MPI build (make mpi): Debian's Open MPI through its compiler wrapper. The
