@@ -85,9 +85,9 @@ static const char *usage_run =
     "  -q, --quiet              print errors only\n"
     "\n"
     "examples:\n"
-    "  wandel run models/teacup.mdl | head\n"
+    "  wandel run models/coal_transition.mdl | head\n"
     "  wandel run scenarios/default.cfg -o results/run.h5\n"
-    "  wandel run models/teacup.mdl --method rkf45 --rtol 1e-8 --set \"Room Temperature=20\" -o -\n"
+    "  wandel run models/coal_transition.mdl --method rkf45 --rtol 1e-8 --set \"Retraining Capacity=10000\" -o -\n"
     "  wandel run scenarios/ruhr-baseline.cfg --table \"population[Ruhr],jobs[Ruhr,Steel]\" --at 2030,2040,2050\n";
 
 static const char *usage_check =

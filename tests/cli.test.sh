@@ -8,6 +8,14 @@ wrap_wandel
 
 expect 0 "--help" "$W" --help
 contains "$T/out" "wandel COMMAND --help" "--help lists commands"
+# every file an example of a --help names is shipped
+missing=""
+for c in "" run check info sweep sensitivity compare calibrate merge; do
+    for f in $("$W" $c --help 2>/dev/null | grep -o '[A-Za-z0-9_./-]*\.\(mdl\|cfg\)' | grep -E '^(models|scenarios|tests|docs)/'); do
+        [ -f "$f" ] || missing="$missing $c:$f"
+    done
+done
+[ -z "$missing" ] && ok "files named by --help examples exist" || bad "--help names missing files:$missing"
 contains "$T/out" "exit status" "--help documents exit statuses"
 expect 0 "--version" "$W" --version
 contains "$T/out" "wandel 0." "--version prints the version"
