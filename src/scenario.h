@@ -1,11 +1,13 @@
 /* scenario.h: scenario files (libconfig) -> plain settings.
  *
- * scenario.c is the only file that includes libconfig.h. It reads a scenario
- * file and its `extends` layers (applied in order, then the file's own
- * settings; later wins), checks names and types, resolves paths relative to
- * the file that names them, and keeps for every setting the file and line it
- * came from so that later stages (which know the model) can report "unknown
- * variable" at the right place. It knows nothing about models.
+ * scenario.c reads a scenario file and its `extends` layers (applied in
+ * order, then the file's own settings; later wins), checks names and types,
+ * resolves paths relative to the file that names them, and keeps for every
+ * setting the file and line it came from so that later stages (which know
+ * the model) can report "unknown variable" at the right place. It knows
+ * nothing about models. The groups sweep, calibrate and compare are read by
+ * scenario_sweep.c, scenario_calib.c and scenario_compare.c; these four are
+ * the only files that include libconfig.h.
  *
  * Merging, in short (scenario.c has the details): each file is applied once
  * (a file reached again through another path is skipped; reached again while
@@ -47,7 +49,7 @@ typedef struct scn_set {
 } scn_set;
 
 /* ---- sweep = { ... } (see docs/sweeps.md) ------------------------------------
- * What scenario.c checks: names, types, and each entry on its own (a
+ * What scenario_sweep.c checks: names, types, and each entry on its own (a
  * distribution has the numbers it needs, min < max, sd > 0, ...). What needs
  * the model or the merged layers (the variables exist, samples given, the
  * design fits the parameters) is checked by sweep.c, which reports at the
