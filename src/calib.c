@@ -2,7 +2,7 @@
  * wandel.h; the spec is scn_calib in scenario.h, the user's guide
  * docs/calibration.md).
  *
- * Pipeline position: after scenario.c (the calibrate group) and session.c
+ * Pipeline position: after scenario_calib.c (the calibrate group) and session.c
  * (the compiled program); each evaluation is one run of the program
  * (run.c, integrate.c) at trial parameter values, compared with the data
  * read by calib_data.c; calib_report.c prints and writes the result.

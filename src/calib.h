@@ -3,7 +3,7 @@
  * statistics), calib_data.c (reading the observations) and calib_report.c
  * (the printed report, the fitted layer and the HDF5 file).
  *
- * Pipeline position: after scenario.c has read the `calibrate` group
+ * Pipeline position: after scenario_calib.c has read the `calibrate` group
  * (scn_calib) and session.c has compiled the model; many runs of the one
  * program (one per worker thread) are evaluated at trial parameter values.
  */

@@ -1,7 +1,7 @@
 /* calib_data.c: observed series for a calibration, read from delimited text.
  *
  * Pipeline position: called by wd_calib_new (calib.c) after the scenario's
- * `calibrate.data` entries were read (scenario.c); turns each entry into a
+ * `calibrate.data` entries were read (scenario_calib.c); turns each entry into a
  * sorted series of (time, value) points with the data file's line of each.
  *
  * Formats (scn_data in scenario.h):

@@ -2,7 +2,7 @@
  * docs/comparison.md): from the comparison file to the indicators.
  *
  * Pipeline:
- *   load   scenario.c reads the file and its layers (scn_compare); the model
+ *   load   scenario_compare.c reads the file and its layers (scn_compare); the model
  *          is loaded once; the focal regions are found in the region range;
  *          the series to write and the quantities behind the indicators are
  *          resolved; every cell's merged set entries are checked against the

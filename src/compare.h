@@ -1,6 +1,6 @@
 /* compare.h: comparisons of regions x policy packages x shocks (internal side).
  *
- * Pipeline: scenario.c reads the comparison file (scn_compare); compare.c
+ * Pipeline: scenario_compare.c reads the comparison file (scn_compare); compare.c
  * plans the cells, compiles one program per distinct set of inputs, runs
  * every distinct run on worker threads and keeps, per cell, the focal
  * region's slice of the output series and the quantities the indicators are

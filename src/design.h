@@ -1,6 +1,6 @@
 /* design.h: sweep designs and parameter distributions.
  *
- * Sits between the sweep specification (scn_sweep, read by scenario.c) and
+ * Sits between the sweep specification (scn_sweep, read by scenario_sweep.c) and
  * the sweep engine (sweep.c): a design says which point of the unit cube
  * each run of a sweep gets, a distribution turns a coordinate into the
  * parameter's value. Everything here is a pure function of the design and

@@ -1,5 +1,5 @@
 /* test_calib.c: calibration (src/calib*.c) and its spec (the calibrate
- * group of src/scenario.c).
+ * group of src/scenario_calib.c).
  *
  * The fits recover known parameters from synthetic data made from closed
  * forms (tests/calib/make_data.py; the coverage test makes its own with
