@@ -81,10 +81,10 @@
 enum { T_NAME, T_MODEL, T_EXTENDS, T_TIME, T_SOLVER, T_SEED, T_SET, T_OUTPUT, T_CALIBRATE, T_DATA, T_SWEEP };
 static const char *const top_names[] = {"name", "model",  "extends",   "time", "solver", "seed",
                                         "set",  "output", "calibrate", "data", "sweep",  NULL};
-/* A top-level group reserved for a later feature (region x policy
- * comparisons), which will read it from the same files. It is accepted here
- * without any check and nothing of it is stored, so that a file written for
- * that feature also runs as a single scenario. */
+/* The `compare` group belongs to `wandel compare`, which reads it from the
+ * same files (scenario_compare.c). The loader of a single scenario accepts it
+ * without any check and stores nothing of it, so that a comparison file also
+ * runs as a single scenario. */
 static const char *const reserved_names[] = {"compare", NULL};
 
 static const char *const time_names[] = {"start", "stop", "step", "save", NULL};
