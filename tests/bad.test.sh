@@ -7,11 +7,8 @@
 # comment line (fine), a 100 MB expression (a limit error) and a huge model
 # file. WANDEL_WRAP (e.g. valgrind) prefixes every wandel command.
 set -u
-W=${WANDEL:-build/wandel}
+. tests/lib.sh
 WRAP=${WANDEL_WRAP:-}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
 n=0
 check_one() { # file command status words
     file=$1; cmd=$2; want=$3; words=$4
@@ -36,11 +33,10 @@ check_one() { # file command status words
     [ -z "$why" ] && [ "$want" = 2 ] && [ -e "$T/out.tsv" ] && why="wrote an output file for bad input"
     [ -z "$why" ] && ls -a "$T" "$(dirname "$file")" 2>/dev/null | grep -q '\.tmp\.' && why="left a temporary file"
     if [ -n "$why" ]; then
-        echo "FAIL $file: $why"
+        bad "$file: $why"
         sed 's/^/    /' "$T/err" | head -6
-        fails=$((fails + 1))
     else
-        echo "ok   $file"
+        ok "$file"
     fi
 }
 

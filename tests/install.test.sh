@@ -6,15 +6,13 @@ set -u
 # The sanitizer build's library needs the sanitizer runtime to link; the
 # installed files are the same, so this test runs with the plain build only.
 case "${BUILD:-build}" in build) ;; *) echo "install test with ${BUILD}: skipping (plain build only)"; exit 0 ;; esac
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
+. tests/lib.sh
 MAKEFLAGS= make -s install BUILD=build PREFIX=/opt/wandel DESTDIR="$T/root" >/dev/null || { echo "FAIL make install"; exit 1; }
 for f in bin/wandel lib/libwandel.a include/wandel.h lib/pkgconfig/wandel.pc; do
-    if [ -e "$T/root/opt/wandel/$f" ]; then echo "ok   $f"; else echo "FAIL $f not installed"; fails=$((fails + 1)); fi
+    if [ -e "$T/root/opt/wandel/$f" ]; then ok "$f"; else bad "$f not installed"; fi
 done
-"$T/root/opt/wandel/bin/wandel" --version | grep -q "^wandel " && echo "ok   installed binary runs" || { echo "FAIL installed binary"; fails=$((fails + 1)); }
-grep -q "^prefix=/opt/wandel$" "$T/root/opt/wandel/lib/pkgconfig/wandel.pc" && echo "ok   pkg-config prefix" || { echo "FAIL wandel.pc prefix"; fails=$((fails + 1)); }
+"$T/root/opt/wandel/bin/wandel" --version | grep -q "^wandel " && ok "installed binary runs" || bad "installed binary"
+grep -q "^prefix=/opt/wandel$" "$T/root/opt/wandel/lib/pkgconfig/wandel.pc" && ok "pkg-config prefix" || bad "wandel.pc prefix"
 # a program built against the installed files (the prefix relocated into DESTDIR)
 sed "s|^prefix=.*|prefix=$T/root/opt/wandel|" "$T/root/opt/wandel/lib/pkgconfig/wandel.pc" >"$T/wandel.pc"
 cat >"$T/use.c" <<'C'
@@ -30,9 +28,9 @@ int main(void)
 }
 C
 if PKG_CONFIG_PATH="$T" cc -o "$T/use" "$T/use.c" $(PKG_CONFIG_PATH="$T" pkg-config --cflags --libs --static wandel) && "$T/use"; then
-    echo "ok   a program builds and links against the installed library"
+    ok "a program builds and links against the installed library"
 else
-    echo "FAIL building against the installed library"; fails=$((fails + 1))
+    bad "building against the installed library"
 fi
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]

@@ -3,12 +3,8 @@
 # random points leaves either no FILE or a whole, readable one (never a
 # half-written file), and a later run cleans the dead writer's temporary.
 set -u
-W=${WANDEL:-build/wandel}
 case "${WANDEL_WRAP:-}" in *valgrind*) echo "SIGKILL timing under valgrind says nothing; skipping"; exit 0 ;; esac
-PY=${PYTHON:-/usr/bin/python3}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
+. tests/lib.sh
 # a run of about a second: the 50-stock chain with a small step
 run_args="models/bench/chain50.mdl --step 0.0005 --saveper 0.05"
 start=$(date +%s%N)
@@ -35,13 +31,13 @@ import h5py, sys
 f = h5py.File(sys.argv[1], 'r')
 assert f.attrs['complete'] == 1
 assert f['time'].shape[0] == h5py.File(sys.argv[2], 'r')['time'].shape[0]
-" "$out" "$T/ref.h5" || { echo "FAIL $out is not whole (killed at ${ms} ms)"; fails=$((fails + 1)); }
+" "$out" "$T/ref.h5" || bad "$out is not whole (killed at ${ms} ms)"
             elif [ "$fmt" = csv ]; then
-                [ "$(wc -l <"$out")" -eq 2002 ] || { echo "FAIL $out has $(wc -l <"$out") lines (killed at ${ms} ms)"; fails=$((fails + 1)); }
+                [ "$(wc -l <"$out")" -eq 2002 ] || bad "$out has $(wc -l <"$out") lines (killed at ${ms} ms)"
             fi
-            echo "ok   killed at ${ms} ms: $fmt written whole"
+            ok "killed at ${ms} ms: $fmt written whole"
         else
-            echo "ok   killed at ${ms} ms: no $fmt file"
+            ok "killed at ${ms} ms: no $fmt file"
         fi
     done
 done
@@ -49,8 +45,7 @@ done
 "$W" run tests/models/teacup.mdl -o "$T/out1.h5" >/dev/null 2>&1
 "$W" run tests/models/teacup.mdl -o "$T/out1.csv" >/dev/null 2>&1
 if ls -a "$T" | grep -q '^\.out1\.\(h5\|csv\)\.tmp\.'; then
-    echo "FAIL stale temporaries of out1 remain: $(ls -a "$T" | grep tmp)"
-    fails=$((fails + 1))
+    bad "stale temporaries of out1 remain: $(ls -a "$T" | grep tmp)"
 fi
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]
