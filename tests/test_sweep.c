@@ -292,21 +292,28 @@ static void test_stats(void **state)
     assert_true(isnan(s[0]) && isnan(s[4]));
 }
 
+/* A Saltelli sweep of 3 parameters and 2 metrics with `samples` base
+ * samples (5 runs each), 100 bootstrap resamples at 95%. */
+static void saltelli_meta(sweep_meta *m, uint64_t samples, uint64_t seed)
+{
+    memset(m, 0, sizeof *m);
+    m->design = SCN_SALTELLI;
+    m->samples = samples;
+    m->seed = seed;
+    m->resamples = 100;
+    m->confidence = 0.95;
+    m->nparams = 3;
+    m->nmetrics = 2;
+    m->nruns = m->run_count = m->samples * 5;
+}
+
 /* f = x1 + 2 x2 + 0 x3 on the unit cube: V = 1/12 + 4/12, so S1 = ST =
  * (0.2, 0.8, 0) exactly; the Saltelli/Jansen estimators recover them. */
 static void test_sobol_indices_additive(void **state)
 {
     (void)state;
     sweep_meta m;
-    memset(&m, 0, sizeof m);
-    m.design = SCN_SALTELLI;
-    m.samples = 4096;
-    m.seed = 1;
-    m.resamples = 100;
-    m.confidence = 0.95;
-    m.nparams = 3;
-    m.nmetrics = 2;
-    m.nruns = m.run_count = m.samples * 5;
+    saltelli_meta(&m, 4096, 1);
     design d;
     sweep_meta_design(&m, &d);
     double *u = wd_xmalloc(m.nruns * 3 * sizeof *u), *y = wd_xmalloc(m.nruns * 2 * sizeof *y);
@@ -339,15 +346,7 @@ static void test_sobol_indices_shift(void **state)
 {
     (void)state;
     sweep_meta m;
-    memset(&m, 0, sizeof m);
-    m.design = SCN_SALTELLI;
-    m.samples = 1024;
-    m.seed = 7;
-    m.resamples = 100;
-    m.confidence = 0.95;
-    m.nparams = 3;
-    m.nmetrics = 2;
-    m.nruns = m.run_count = m.samples * 5;
+    saltelli_meta(&m, 1024, 7);
     design d;
     sweep_meta_design(&m, &d);
     double *u = wd_xmalloc(m.nruns * 3 * sizeof *u), *y = wd_xmalloc(m.nruns * 2 * sizeof *y);
